@@ -1,0 +1,168 @@
+"""One typed config, named presets, and a command-line parser that checks every override.
+
+Every field carries its value in the paper / the authors' released code (LantaoYu/SeqGAN,
+`sequence_gan.py`), see ../shared/PAPER.md. Presets differ only in the fields they override.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import typing
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Config:
+    preset: str = "paper"
+    # --- synthetic data: the oracle LSTM and its corpus ---
+    oracle: str = "official"      # "official" (authors' pickle), "random" (fresh N(0,1) LSTM), or a pickle path
+    oracle_seed: int = 0          # seed of a "random" oracle (paper recipe: all parameters N(0,1))
+    vocab_size: int = 5000        # official vocab_size
+    seq_len: int = 20             # official SEQ_LENGTH
+    start_token: int = 0          # official START_TOKEN
+    num_samples: int = 10000      # official generated_num: real training sequences drawn from the oracle
+    eval_samples: int = 10000     # sequences G generates for each NLL-oracle evaluation
+    # --- generator G ---
+    emb_dim: int = 32             # official EMB_DIM
+    hidden_dim: int = 32          # official HIDDEN_DIM
+    g_init_std: float = 0.1       # official generator init: N(0, 0.1^2) for every parameter
+    g_lr: float = 0.01            # Adam, both MLE and policy-gradient steps
+    grad_clip: float = 5.0        # global-norm clip, both phases
+    batch_size: int = 64          # official BATCH_SIZE (G and D)
+    pretrain_g_epochs: int = 120  # official PRE_EPOCH_NUM
+    eval_every: int = 5           # NLL-oracle every 5 MLE epochs / adversarial rounds
+    # --- discriminator D (highway CNN) ---
+    d_emb_dim: int = 64
+    d_filter_sizes: tuple = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
+    d_num_filters: tuple = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160)
+    d_dropout_keep: float = 0.75
+    d_l2: float = 0.2             # lambda on L2 of the output layer (weights and bias)
+    d_lr: float = 1e-4
+    pretrain_d_steps: int = 50    # official: 50 x (fresh negatives, d_epochs epochs)
+    d_epochs: int = 3             # k in the paper: epochs per d-step
+    d_negatives: int = 0          # negatives per d-step; 0 means num_samples (official: same as positives)
+    # --- adversarial training (Algorithm 1) ---
+    adv_epochs: int = 200         # official TOTAL_BATCH; the authors' earlier code used 800
+    g_steps: int = 1
+    d_steps: int = 5
+    rollout_num: int = 16         # N Monte-Carlo completions per prefix
+    rollout_policy: str = "current"  # "current": rollouts sample the live G (what the released code computes);
+                                     # "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g (what it intended)
+    rollout_beta: float = 0.8     # update rate of the delayed copy
+    rollout_chunk: int = 4096     # rows per D call inside the rollout graph (bounds memory; results unchanged)
+    # --- run ---
+    seed: int = 88                # official SEED
+    checkpoint_every: int = 1     # checkpoint after every N epochs / d-steps / rounds (and at each phase end)
+    deterministic: bool = False   # tf op determinism (exact resume / same-seed equality; somewhat slower)
+
+    @property
+    def n_negatives(self) -> int:
+        return self.d_negatives or self.num_samples
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PRESETS = {
+    "paper": Config(preset="paper"),
+    # Chosen by measurement to show SeqGAN improving on its MLE start within ~15 min on 2 CPU cores;
+    # the D is the paper's, trained on far fewer samples (see README, "Presets").
+    "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=5, d_epochs=1, adv_epochs=50,
+                    d_steps=1),
+    # Seconds, for tests: a small random oracle, tiny models and schedule.
+    "smoke": Config(preset="smoke", oracle="random", vocab_size=50, seq_len=8, num_samples=512,
+                    eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,
+                    d_emb_dim=8, d_filter_sizes=(1, 2, 3, 5), d_num_filters=(8, 8, 8, 8),
+                    pretrain_d_steps=2, d_epochs=1, adv_epochs=4, d_steps=1, rollout_num=4,
+                    rollout_chunk=1024, batch_size=32, seed=0, deterministic=True),
+}
+
+
+def _check(cfg: Config) -> Config:
+    positive = ["vocab_size", "seq_len", "num_samples", "eval_samples", "emb_dim", "hidden_dim", "batch_size",
+                "eval_every", "d_emb_dim", "d_epochs", "rollout_num", "rollout_chunk", "checkpoint_every",
+                "g_steps"]
+    for name in positive:
+        if getattr(cfg, name) <= 0:
+            raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")
+    for name in ["pretrain_g_epochs", "pretrain_d_steps", "adv_epochs", "d_steps", "d_negatives"]:
+        if getattr(cfg, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(cfg, name)}")
+    for name in ["g_lr", "d_lr", "grad_clip", "g_init_std"]:
+        if not getattr(cfg, name) > 0:
+            raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")
+    if not 0 < cfg.d_dropout_keep <= 1:
+        raise ValueError(f"d_dropout_keep must be in (0, 1], got {cfg.d_dropout_keep}")
+    if not 0 <= cfg.rollout_beta <= 1:
+        raise ValueError(f"rollout_beta must be in [0, 1], got {cfg.rollout_beta}")
+    if cfg.rollout_policy not in ("current", "delayed"):
+        raise ValueError(f"rollout_policy must be 'current' or 'delayed', got {cfg.rollout_policy!r}")
+    if len(cfg.d_filter_sizes) != len(cfg.d_num_filters) or not cfg.d_filter_sizes:
+        raise ValueError("d_filter_sizes and d_num_filters must be non-empty and of equal length")
+    if min(cfg.d_filter_sizes) <= 0 or min(cfg.d_num_filters) <= 0:
+        raise ValueError("d_filter_sizes and d_num_filters must be positive")
+    if max(cfg.d_filter_sizes) > cfg.seq_len:
+        raise ValueError(f"a D window ({max(cfg.d_filter_sizes)}) is longer than seq_len ({cfg.seq_len})")
+    if not 0 <= cfg.start_token < cfg.vocab_size:
+        raise ValueError(f"start_token {cfg.start_token} is outside the vocabulary [0, {cfg.vocab_size})")
+    return cfg
+
+
+def make(preset: str = "quick", **overrides) -> Config:
+    """The named preset with `overrides` applied and checked (ValueError on a bad value)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    names = {f.name for f in dataclasses.fields(Config)}
+    unknown = set(overrides) - names
+    if unknown:
+        raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+    return _check(dataclasses.replace(PRESETS[preset], **overrides))
+
+
+def _convert(name: str, text: str, typ):
+    """Parse a command-line value into the field's type (literal_eval, as nanoGPT's configurator)."""
+    if typ is str:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise ValueError(f"{name}: cannot parse {text!r} as {typ.__name__}") from None
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if typ is tuple and isinstance(value, list):
+        value = tuple(value)
+    if typ is tuple and isinstance(value, int):
+        value = (value,)
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise ValueError(f"{name}: expected {typ.__name__}, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--preset plus one --<field> option per Config field."""
+    parser.add_argument("--preset", default="quick", help=f"one of {', '.join(PRESETS)} (default: quick)")
+    hints = typing.get_type_hints(Config)
+    for f in dataclasses.fields(Config):
+        if f.name == "preset":
+            continue
+        parser.add_argument(f"--{f.name}", dest=f.name, default=None, metavar=hints[f.name].__name__.upper(),
+                            help=f"default: {getattr(PRESETS['paper'], f.name)!r} (paper)")
+
+
+def from_args(args: argparse.Namespace) -> Config:
+    """Build the Config from parsed arguments: preset, then each --field given (ValueError if bad)."""
+    hints = typing.get_type_hints(Config)
+    overrides = {}
+    for f in dataclasses.fields(Config):
+        text = getattr(args, f.name, None)
+        if f.name != "preset" and text is not None:
+            overrides[f.name] = _convert(f.name, text, hints[f.name])
+    return make(args.preset, **overrides)
+
+
+def parse(argv=None, description: str = "") -> Config:
+    """Config from a command line such as `--preset smoke --adv_epochs 10`."""
+    parser = argparse.ArgumentParser(description=description)
+    add_arguments(parser)
+    return from_args(parser.parse_args(argv))

@@ -1,0 +1,31 @@
+"""NLL-oracle (the synthetic benchmark's quality measure) and NLL-test."""
+import numpy as np
+import tensorflow as tf
+
+
+@tf.function
+def _sequence_nll(model, seqs):
+    return -tf.reduce_sum(model.token_log_probs(seqs), axis=1)
+
+
+def sequence_nll(model, seqs, batch=1000):
+    """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model`, as a numpy (N,) array.
+    Batched because the (batch, T, V) logits of 10,000 sequences would need 4 GB at V = 5,000."""
+    seqs = tf.convert_to_tensor(seqs, tf.int32)
+    return np.concatenate([_sequence_nll(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
+
+
+def nll_oracle(oracle, gen, n, seed, batch=1000):
+    """NLL-oracle: the oracle's mean per-token NLL of n sequences sampled from gen.
+    Returns (mean per-token NLL, samples (n, T) numpy, per-sequence summed NLL (n,))."""
+    seeds = tf.random.split(tf.cast(seed, tf.int64), (n + batch - 1) // batch)
+    samples = np.concatenate([gen.sample(min(batch, n - i), seeds[i // batch]).numpy()
+                              for i in range(0, n, batch)])
+    per_seq = sequence_nll(oracle, samples, batch)
+    return float(per_seq.mean() / samples.shape[1]), samples, per_seq
+
+
+def nll_test(gen, data, batch=1000):
+    """G's mean per-token NLL on held-out sequences (N, T)."""
+    data = np.asarray(data)
+    return float(sequence_nll(gen, data, batch).mean() / data.shape[1])

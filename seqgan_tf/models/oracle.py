@@ -1,0 +1,77 @@
+"""The oracle: a fixed LSTM that plays the real data distribution of the synthetic experiment. Never trained.
+
+Either the authors' exact oracle (`Oracle.from_pickle`, ../shared/data/official_oracle/) or a fresh one with
+every parameter N(0, 1) (the paper's recipe, `Oracle.random`).
+"""
+import pickle
+
+import numpy as np
+import tensorflow as tf
+
+from .lstm import LSTMLanguageModel
+
+# The official pickle: 15 float32 arrays, per gate (W, U, b) in the order i, f, o, c̃ (its README).
+_GATES = ("i", "f", "o", "c")
+
+
+class OracleFormatError(ValueError):
+    pass
+
+
+class Oracle(LSTMLanguageModel):
+    """Same cell as G. `token_log_probs(seqs)` gives log p_oracle; `sample(n, seed)` the "real" data."""
+
+    def __init__(self, vocab_size, emb_dim=32, hidden_dim=32, seq_len=20, start_token=0, seed=0, **kwargs):
+        super().__init__(vocab_size, emb_dim, hidden_dim, seq_len, start_token, init_std=1.0, seed=seed,
+                         **kwargs)
+        self.trainable = False
+        self.complete = tf.function(self.complete)
+        self.sample = tf.function(self.sample)
+        self.nll = tf.function(self.nll)
+
+    def nll(self, seqs):
+        """Mean per-token negative log-likelihood of seqs (B, T) under the oracle (NLL-oracle, eq. in §4)."""
+        return -tf.reduce_mean(self.token_log_probs(seqs))
+
+    @classmethod
+    def random(cls, vocab_size, emb_dim=32, hidden_dim=32, seq_len=20, start_token=0, seed=0):
+        return cls(vocab_size, emb_dim, hidden_dim, seq_len, start_token, seed=seed).build_all()
+
+    @classmethod
+    def from_pickle(cls, path, seq_len=20, start_token=0):
+        """Load the authors' target_params pickle; raises OracleFormatError naming what is wrong."""
+        try:
+            with open(path, "rb") as f:
+                params = pickle.load(f, encoding="latin1")
+        except FileNotFoundError:
+            raise OracleFormatError(f"oracle file not found: {path}") from None
+        except IsADirectoryError:
+            raise OracleFormatError(f"oracle path is a directory, not a pickle: {path}") from None
+        except Exception as e:   # truncated / not a pickle at all
+            raise OracleFormatError(f"oracle file {path} is not a readable pickle ({type(e).__name__}: {e})") \
+                from None
+        if not isinstance(params, (list, tuple)) or len(params) != 15:
+            raise OracleFormatError(f"oracle file {path}: expected a list of 15 arrays, got "
+                                    f"{type(params).__name__} of length {len(params) if hasattr(params, '__len__') else '?'}")
+        p = [np.asarray(a, dtype=np.float32) for a in params]
+        if p[0].ndim != 2:
+            raise OracleFormatError(f"oracle file {path}: embeddings must be 2-D, got shape {p[0].shape}")
+        V, E = p[0].shape
+        H = p[2].shape[0] if p[2].ndim == 2 else -1
+        expected = [(V, E)] + [(E, H), (H, H), (H,)] * 4 + [(H, V), (V,)]
+        for k, (a, shape) in enumerate(zip(p, expected)):
+            if a.shape != shape:
+                raise OracleFormatError(f"oracle file {path}: array {k} has shape {a.shape}, expected {shape}")
+            if not np.all(np.isfinite(a)):
+                raise OracleFormatError(f"oracle file {path}: array {k} holds NaN or Inf")
+        if not 0 <= start_token < V:
+            raise OracleFormatError(f"start token {start_token} outside the oracle's vocabulary of {V}")
+        oracle = cls(V, E, H, seq_len, start_token).build_all()
+        gates = [p[1 + 3 * g: 4 + 3 * g] for g in range(4)]                    # (W, U, b) per gate
+        oracle.embedding.assign(p[0])
+        oracle.w_x.assign(np.concatenate([w for w, _, _ in gates], axis=1))
+        oracle.w_h.assign(np.concatenate([u for _, u, _ in gates], axis=1))
+        oracle.b.assign(np.concatenate([b for _, _, b in gates]))
+        oracle.w_out.assign(p[13])
+        oracle.b_out.assign(p[14])
+        return oracle

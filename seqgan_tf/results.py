@@ -1,0 +1,50 @@
+"""Result files, always written atomically (temporary name, then rename): a crash never leaves half a file."""
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+
+def atomic_write(path, data, mode="w"):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, mode) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path, obj):
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_csv(path, rows, columns=None):
+    """rows: list of dicts; columns default to the union of keys in first-seen order."""
+    if columns is None:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write(path, buf.getvalue())
+
+
+def write_samples(path, samples):
+    """One sequence per line, space-separated token ids (the official samples format)."""
+    atomic_write(path, "".join(" ".join(map(str, row)) + "\n" for row in samples))
+
+
+def save_figure(fig, path, **kwargs):
+    """Save a matplotlib figure atomically; the format follows the file's suffix."""
+    path = Path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip("."), **kwargs)
+    atomic_write(path, buf.getvalue(), mode="wb")

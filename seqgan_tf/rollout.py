@@ -1,0 +1,34 @@
+"""Monte-Carlo rollout rewards (eq. 4) and the rollout policy's delayed update.
+
+Q(Y_1:t-1, y_t) = mean over N completions Y^n ~ G_rollout(· | Y_1:t) of D(Y^n)   for t < T
+Q(Y_1:T-1, y_T) = D(Y_1:T)                                                          for t = T
+All (T-1) prefix lengths x N completions x B sequences are sampled in one `complete` call and scored in one
+chunked D pass: a single graph call per batch (the released code makes 16 x 19 session calls).
+"""
+import tensorflow as tf
+
+
+def prob_real_chunked(disc, seqs, chunk):
+    """D(Y) for many sequences, `chunk` rows per D call so peak memory stays bounded."""
+    m = tf.shape(seqs)[0]
+    n_chunks = (m + chunk - 1) // chunk
+    out = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False)
+    for i in tf.range(n_chunks):
+        out = out.write(i, disc.prob_real(seqs[i * chunk:(i + 1) * chunk]))
+    return out.concat()
+
+
+@tf.function
+def rollout_rewards(rollout_gen, disc, seqs, n, seed, chunk=4096):
+    """Rewards Q (B, T) for seqs (B, T) int32 from `n` completions per prefix; `seed` (2,) int32."""
+    B, T = tf.shape(seqs)[0], seqs.shape[1]
+    keep = tf.repeat(tf.range(1, T), n * B)                            # block g of n*B rows keeps g tokens
+    done = rollout_gen.complete(tf.tile(seqs, [(T - 1) * n, 1]), keep, seed)    # ((T-1)*n*B, T)
+    q = tf.reduce_mean(tf.reshape(prob_real_chunked(disc, done, chunk), [T - 1, n, B]), axis=1)
+    return tf.transpose(tf.concat([q, disc.prob_real(seqs)[None]], axis=0))     # t = T: exactly D(Y)
+
+
+def track(rollout_gen, gen, beta):
+    """Delayed rollout policy (official rollout.update_params): w_r <- beta w_r + (1-beta) w_g, embedding copied."""
+    for r, g in zip(rollout_gen.weights, gen.weights):
+        r.assign(g if r is rollout_gen.embedding else beta * r + (1.0 - beta) * g)

@@ -1,0 +1,304 @@
+"""The synthetic-oracle experiment end to end, resumable: oracle data -> MLE -> D pretraining -> SeqGAN.
+
+Every unit of work (an MLE epoch, a D pretraining step, an adversarial round) ends with the state consistent,
+so a checkpoint after any unit resumes exactly: models, the three optimizers, the random generator that
+seeds every stochastic op, the progress counters and the metrics so far are all in the checkpoint.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from .. import config as config_lib
+from ..metrics.nll import nll_oracle
+from ..models import Discriminator, Generator, Oracle
+from .adversarial import adversarial_round
+from .pretrain import adam, d_train, mle_epoch
+
+# Fields that may differ between a checkpoint and the run resuming it: they do not change the numbers.
+RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset"}
+PHASES = ("pretrain_g", "pretrain_d", "adversarial")
+
+
+class Diverged(RuntimeError):
+    """A loss became NaN or Inf; the last good checkpoint is kept."""
+
+
+class ConfigMismatch(ValueError):
+    """The output directory holds a checkpoint of a different configuration."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C: a checkpoint was written after the last complete unit of work."""
+
+
+def official_oracle_path() -> Path:
+    """The authors' oracle, in ../shared/data/official_oracle/ beside the repository."""
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "official_oracle" / "target_params_py3.pkl"
+
+
+def load_oracle(cfg) -> Oracle:
+    """The oracle named by cfg.oracle: "official", "random" (N(0,1), seeded by oracle_seed) or a pickle path."""
+    if cfg.oracle == "random":
+        return Oracle.random(cfg.vocab_size, cfg.emb_dim, cfg.hidden_dim, cfg.seq_len, cfg.start_token,
+                             seed=cfg.oracle_seed)
+    path = official_oracle_path() if cfg.oracle == "official" else Path(cfg.oracle)
+    oracle = Oracle.from_pickle(path, cfg.seq_len, cfg.start_token)
+    if oracle.vocab_size != cfg.vocab_size:
+        raise ValueError(f"oracle {path} has a vocabulary of {oracle.vocab_size} but vocab_size={cfg.vocab_size}")
+    return oracle
+
+
+def oracle_fingerprint(cfg) -> str:
+    if cfg.oracle == "random":
+        return f"random(seed={cfg.oracle_seed})"
+    path = official_oracle_path() if cfg.oracle == "official" else Path(cfg.oracle)
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class State:
+    """Everything a checkpoint holds."""
+    cfg: config_lib.Config
+    gen: Generator
+    disc: Discriminator
+    rollout_gen: Generator     # `gen` itself for rollout_policy="current"
+    mle_opt: keras.optimizers.Optimizer
+    pg_opt: keras.optimizers.Optimizer
+    d_opt: keras.optimizers.Optimizer
+    rng: tf.random.Generator
+    done: tf.Variable          # units done per phase, int64 (3,): MLE epochs, D pretraining steps, rounds
+    history: tf.Variable       # JSON of the metrics so far (tf.string)
+
+    @classmethod
+    def build(cls, cfg):
+        gen = Generator.from_config_obj(cfg, seed=cfg.seed * 100 + 1)
+        disc = Discriminator.from_config_obj(cfg, seed=cfg.seed * 100 + 50)
+        rollout_gen = gen
+        if cfg.rollout_policy == "delayed":
+            rollout_gen = Generator.from_config_obj(cfg)
+            rollout_gen.set_weights(gen.get_weights())
+        mle_opt, pg_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.g_lr, cfg.grad_clip)   # official: two Adams
+        d_opt = adam(cfg.d_lr)
+        for opt, model in ((mle_opt, gen), (pg_opt, gen), (d_opt, disc)):
+            opt.build(model.trainable_variables)
+        empty = json.dumps({"curve": [], "logs": [], "seconds": {p: 0.0 for p in PHASES}})
+        return cls(cfg, gen, disc, rollout_gen, mle_opt, pg_opt, d_opt, tf.random.Generator.from_seed(cfg.seed),
+                   tf.Variable(tf.zeros([3], tf.int64)), tf.Variable(empty))
+
+    def checkpoint(self):
+        items = dict(gen=self.gen, disc=self.disc, mle_opt=self.mle_opt, pg_opt=self.pg_opt, d_opt=self.d_opt,
+                     rng=self.rng, done=self.done, history=self.history)
+        if self.rollout_gen is not self.gen:
+            items["rollout_gen"] = self.rollout_gen
+        return tf.train.Checkpoint(**items)
+
+
+@contextlib.contextmanager
+def deferred_interrupt():
+    """First Ctrl-C sets a flag (checked between units of work); a second one interrupts at once."""
+    flag = {"set": False}
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if flag["set"]:
+            raise KeyboardInterrupt
+        flag["set"] = True
+        tqdm.write("Ctrl-C: finishing this step, then writing a checkpoint (Ctrl-C again to abort now)")
+
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:      # not the main thread: no handler, Ctrl-C behaves as usual
+        previous = None
+    try:
+        yield flag
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _finite(value, phase, step):
+    if not math.isfinite(value):
+        raise Diverged(f"{phase} loss is {value} at step {step}; stopped, the last good checkpoint is kept")
+    return value
+
+
+class SyntheticExperiment:
+    """Runs (or resumes) the synthetic experiment in `out_dir`; `run()` returns the metrics dict."""
+
+    def __init__(self, cfg, out_dir, progress=True, log=None):
+        self.cfg, self.out = cfg, Path(out_dir)
+        self.progress = progress
+        self.log = log or tqdm.write
+        if cfg.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        keras.utils.set_random_seed(cfg.seed)
+        self.oracle = load_oracle(cfg)
+        self.state = State.build(cfg)
+        self.ckpt = self.state.checkpoint()
+        self.manager = tf.train.CheckpointManager(self.ckpt, self.out / "checkpoints", max_to_keep=2)
+        self.hist = json.loads(self.state.history.numpy())
+        self.resumed_from = None
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+    def restore(self):
+        """Restore the latest checkpoint if there is one; refuse a different configuration."""
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return False
+        saved = json.loads((self.out / "checkpoints" / "config.json").read_text())
+        mine = json.loads(json.dumps(self.cfg.to_dict()))
+        diff = sorted(k for k in set(saved) | set(mine) if k not in RESUMABLE_FIELDS and saved.get(k) != mine.get(k))
+        if diff:
+            raise ConfigMismatch(f"{self.out} holds a checkpoint of a different config ("
+                                 + ", ".join(f"{k}: {saved.get(k)!r} there, {mine.get(k)!r} now" for k in diff)
+                                 + "); use another --out or delete that directory")
+        self.ckpt.restore(latest).assert_existing_objects_matched()
+        self.hist = json.loads(self.state.history.numpy())
+        self.resumed_from = [int(x) for x in self.state.done.numpy()]
+        self.log(f"resumed from {latest}: {dict(zip(PHASES, self.resumed_from))} units done")
+        return True
+
+    def save(self):
+        self.state.history.assign(json.dumps(self.hist))
+        d = self.out / "checkpoints"
+        d.mkdir(parents=True, exist_ok=True)
+        if not (d / "config.json").exists():
+            from ..results import write_json
+            write_json(d / "config.json", self.cfg.to_dict())
+        self.manager.save(checkpoint_number=int(sum(self.state.done.numpy())))
+
+    # -- evaluation ------------------------------------------------------------------------------------
+    def evaluate(self, phase, epoch):
+        """NLL-oracle of cfg.eval_samples fresh sequences; the seed depends on (seed, epoch) only, so evaluating
+        more or less often never changes training."""
+        nll, samples, per_seq = nll_oracle(self.oracle, self.state.gen, self.cfg.eval_samples,
+                                           tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64))
+        self.hist["curve"].append({"phase": phase, "epoch": epoch, "nll_oracle": nll})
+        self.last_eval = (epoch, samples, per_seq)
+        return nll
+
+    # -- the run ---------------------------------------------------------------------------------------
+    def run(self):
+        cfg, s = self.cfg, self.state
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.restore()
+        self.last_eval = None
+        data_seed = tf.constant([cfg.seed, 1], tf.int64)          # the "real" corpus: fixed by the seed alone
+        real = self.oracle.sample(cfg.num_samples, data_seed)
+        if not self.hist.get("real_nll_oracle"):
+            self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
+        n_mle, n_dpre, n_adv = cfg.pretrain_g_epochs, cfg.pretrain_d_steps, cfg.adv_epochs
+        with deferred_interrupt() as interrupt:
+            # ---- Phase 1: MLE pretraining of G ----------------------------------------------------------
+            self._phase(0, n_mle, "pretrain_g", interrupt, lambda i: self._mle_epoch(real, i))
+            # ---- Phase 2: D pretraining: fresh negatives, k epochs, pretrain_d_steps times -------------------
+            self._phase(1, n_dpre, "pretrain_d", interrupt, lambda i: self._d_pretrain_step(real, i))
+            # ---- Phase 3: adversarial training (Algorithm 1, lines 4-14) ---------------------------------------
+            self._phase(2, n_adv, "adversarial", interrupt, lambda i: self._adversarial_round(real, i))
+        return self.finish()
+
+    def _phase(self, idx, total, name, interrupt, unit):
+        done = int(self.state.done[idx])
+        if idx == 0 and done == 0 and not self.hist["curve"]:
+            self.evaluate("pretrain_g", 0)                   # the untrained G: the "Random" row of Table 1
+            self.save()
+        if done >= total:
+            return
+        bar = tqdm(total=total, initial=done, desc=name, disable=not self.progress, dynamic_ncols=True, leave=True)
+        for i in range(done, total):
+            t0 = time.perf_counter()
+            logs = unit(i)
+            self.state.done[idx].assign(i + 1)
+            self.hist["seconds"][name] += time.perf_counter() - t0
+            self.hist["logs"].append({"phase": name, "step": i + 1, **logs})
+            bar.set_postfix({k.split("/")[-1]: f"{v:.3f}" for k, v in logs.items()}, refresh=False)
+            bar.update(1)
+            last = i + 1 == total
+            if last or (i + 1) % self.cfg.checkpoint_every == 0 or interrupt["set"]:
+                self.save()
+            if interrupt["set"] and not last:
+                bar.close()
+                raise Interrupted(f"stopped after {name} step {i + 1}/{total}; checkpoint written to "
+                                  f"{self.out / 'checkpoints'} (run the same command again to resume)")
+        bar.close()
+
+    def _mle_epoch(self, real, i):
+        s = self.state
+        loss = _finite(float(mle_epoch(s.gen, s.mle_opt, real, self.cfg.batch_size, s.rng.make_seeds(1)[:, 0])),
+                       "MLE pretraining", i + 1)
+        logs = {"pretrain/g_nll": loss}
+        if (i + 1) % self.cfg.eval_every == 0 or i + 1 == self.cfg.pretrain_g_epochs:
+            logs["eval/nll_oracle"] = self.evaluate("pretrain_g", i + 1)
+        return logs
+
+    def _d_pretrain_step(self, real, i):
+        s, cfg = self.state, self.cfg
+        fake = s.gen.sample(cfg.n_negatives, s.rng.make_seeds(1)[:, 0])
+        loss, acc = d_train(s.disc, s.d_opt, real, fake, cfg.d_epochs, cfg.batch_size, s.rng.make_seeds(1)[:, 0])
+        return {"d/loss": _finite(float(loss), "D pretraining", i + 1), "d/acc": float(acc)}
+
+    def _adversarial_round(self, real, i):
+        logs = adversarial_round(self.state, real, self.state.rng)
+        for k in ("adv/g_loss", "d/loss"):
+            if k in logs:
+                _finite(logs[k], "adversarial", i + 1)
+        epoch = self.cfg.pretrain_g_epochs + i + 1
+        if (i + 1) % self.cfg.eval_every == 0 or i + 1 == self.cfg.adv_epochs:
+            logs["eval/nll_oracle"] = self.evaluate("adversarial", epoch)
+        return logs
+
+    # -- results ---------------------------------------------------------------------------------------
+    def finish(self):
+        """Write metrics.json, curve.csv, samples.txt (and per-sequence NLL), nll_curve.png; return metrics."""
+        from .. import plots
+        from ..results import atomic_write, write_csv, write_json, write_samples
+        cfg, curve = self.cfg, self.hist["curve"]
+        last_epoch = cfg.pretrain_g_epochs + cfg.adv_epochs
+        if self.last_eval is None or self.last_eval[0] != last_epoch or curve[-1]["epoch"] != last_epoch:
+            # resumed after the final unit: redo the final evaluation (same seed -> same numbers)
+            curve[:] = [c for c in curve if c["epoch"] != last_epoch]
+            self.evaluate("adversarial" if cfg.adv_epochs else "pretrain_g", last_epoch)
+        _, samples, per_seq = self.last_eval
+
+        def at(epoch):
+            return next((c["nll_oracle"] for c in curve if c["epoch"] == epoch), None)
+
+        adv = [c for c in curve if c["phase"] == "adversarial"]
+        best = min(curve, key=lambda c: c["nll_oracle"])
+        metrics = {
+            "experiment": "synthetic", "preset": cfg.preset, "seed": cfg.seed, "oracle": oracle_fingerprint(cfg),
+            "nll_oracle": {
+                "random_init": at(0),
+                "after_mle": at(cfg.pretrain_g_epochs),
+                "final": curve[-1]["nll_oracle"],
+                "best": best["nll_oracle"], "best_epoch": best["epoch"],
+                "best_adversarial": min((c["nll_oracle"] for c in adv), default=None),
+                "real_data": self.hist["real_nll_oracle"],
+                "note": "final = last evaluation; best = lowest evaluation (the paper's figure may be a best)",
+            },
+            "curve": curve,
+            "seconds": {k: round(v, 2) for k, v in self.hist["seconds"].items()},
+            "last_d_acc": next((l["d/acc"] for l in reversed(self.hist["logs"]) if "d/acc" in l), None),
+            "resumed_from": self.resumed_from,
+            "config": cfg.to_dict(),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+        }
+        write_csv(self.out / "curve.csv", curve, ["phase", "epoch", "nll_oracle"])
+        write_csv(self.out / "logs.csv", self.hist["logs"])
+        write_samples(self.out / "samples.txt", samples)
+        atomic_write(self.out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in per_seq))
+        write_json(self.out / "metrics.json", metrics)
+        plots.nll_curve(self.out / "metrics.json", self.out / "nll_curve.png")
+        return metrics

@@ -1,0 +1,67 @@
+"""Maximum-likelihood pretraining of G and (re)training of D: whole epochs as single graph calls."""
+import tensorflow as tf
+
+
+def adam(lr, clip=None):
+    """Adam as in TF1's AdamOptimizer (epsilon 1e-8), optional global-norm clip (official: 5.0 for G)."""
+    import keras
+    return keras.optimizers.Adam(learning_rate=lr, epsilon=1e-8, global_clipnorm=clip)
+
+
+def mle_loss(gen, seqs):
+    """Mean per-token negative log-likelihood of seqs under G (teacher forcing)."""
+    return -tf.reduce_mean(gen.token_log_probs(seqs))
+
+
+@tf.function
+def mle_epoch(gen, opt, data, batch_size, seed):
+    """One epoch of MLE over data (N, T), shuffled by `seed`; the last partial batch is dropped (as official).
+    Returns the mean training loss."""
+    n_batches = tf.shape(data)[0] // batch_size
+    perm = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(data)[0]), seed)
+    total = tf.constant(0.0)
+    for i in tf.range(n_batches):
+        seqs = tf.gather(data, perm[i * batch_size:(i + 1) * batch_size])
+        with tf.GradientTape() as tape:
+            loss = mle_loss(gen, seqs)
+        opt.apply(tape.gradient(loss, gen.trainable_variables), gen.trainable_variables)
+        total += loss
+    return total / tf.cast(n_batches, tf.float32)
+
+
+def d_loss(disc, seqs, labels, training, seed=None):
+    """Softmax cross-entropy over (fake, real) + the L2 term of the output layer (eq. 5 + official L2)."""
+    logits = disc(seqs, training=training, seed=seed)
+    xent = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), labels), tf.float32))
+    return xent + disc.regularization(), acc
+
+
+@tf.function
+def d_train(disc, opt, real, fake, epochs, batch_size, seed):
+    """k epochs of D on real (label 1) + fake (label 0), shuffled together as the official Dis_dataloader.
+    Returns (mean loss, mean training accuracy)."""
+    x = tf.concat([real, fake], axis=0)
+    y = tf.concat([tf.ones(tf.shape(real)[:1], tf.int32), tf.zeros(tf.shape(fake)[:1], tf.int32)], axis=0)
+    n = tf.shape(x)[0]
+    n_batches = n // batch_size
+    total_loss, total_acc = tf.constant(0.0), tf.constant(0.0)
+    for e in tf.range(epochs):
+        perm = tf.random.experimental.stateless_shuffle(tf.range(n), tf.random.experimental.stateless_fold_in(seed, e))
+        for i in tf.range(n_batches):
+            idx = perm[i * batch_size:(i + 1) * batch_size]
+            step_seed = tf.random.experimental.stateless_fold_in(seed, 1_000_000 + e * n_batches + i)
+            with tf.GradientTape() as tape:
+                loss, acc = d_loss(disc, tf.gather(x, idx), tf.gather(y, idx), True, step_seed)
+            opt.apply(tape.gradient(loss, disc.trainable_variables), disc.trainable_variables)
+            total_loss += loss
+            total_acc += acc
+    steps = tf.cast(epochs * n_batches, tf.float32)
+    return total_loss / steps, total_acc / steps
+
+
+@tf.function
+def d_accuracy(disc, real, fake):
+    """Accuracy of D (no dropout) on real (label 1) and fake (label 0) sequences."""
+    p_real, p_fake = disc.prob_real(real), disc.prob_real(fake)
+    return 0.5 * (tf.reduce_mean(tf.cast(p_real > 0.5, tf.float32)) + tf.reduce_mean(tf.cast(p_fake <= 0.5, tf.float32)))
