@@ -10,8 +10,7 @@ class Generator(LSTMLanguageModel):
     def __init__(self, vocab_size, emb_dim=32, hidden_dim=32, seq_len=20, start_token=0, init_std=0.1,
                  seed=None, **kwargs):
         super().__init__(vocab_size, emb_dim, hidden_dim, seq_len, start_token, init_std, seed, **kwargs)
-        self.complete = tf.function(self.complete)
-        self.sample = tf.function(self.sample)
+        self.complete = tf.function(self.complete, reduce_retracing=True)   # `sample` calls it eagerly
 
     @classmethod
     def from_config_obj(cls, cfg, seed=None):

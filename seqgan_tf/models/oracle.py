@@ -25,8 +25,7 @@ class Oracle(LSTMLanguageModel):
         super().__init__(vocab_size, emb_dim, hidden_dim, seq_len, start_token, init_std=1.0, seed=seed,
                          **kwargs)
         self.trainable = False
-        self.complete = tf.function(self.complete)
-        self.sample = tf.function(self.sample)
+        self.complete = tf.function(self.complete, reduce_retracing=True)   # `sample` calls it eagerly
         self.nll = tf.function(self.nll)
 
     def nll(self, seqs):

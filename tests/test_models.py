@@ -1,0 +1,131 @@
+"""Oracle, generator and discriminator: shapes, the official pickle format, sampling contracts."""
+import pickle
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import seed
+
+from seqgan_tf.models import Oracle, OracleFormatError
+from seqgan_tf.train.experiment import official_oracle_path
+
+
+def random_params(V=30, E=6, H=5, rs=np.random.RandomState(0)):
+    """The official pickle's layout: emb, (W, U, b) for gates i, f, o, c, then W_out, b_out."""
+    p = [rs.randn(V, E)]
+    for _ in range(4):
+        p += [rs.randn(E, H), rs.randn(H, H), rs.randn(H)]
+    return [a.astype(np.float32) for a in p + [rs.randn(H, V), rs.randn(V)]]
+
+
+def numpy_nll(p, seqs, start=0):
+    """Mean per-token NLL, written out from the oracle README's equations."""
+    sig = lambda x: 1 / (1 + np.exp(-x))
+    emb, (Wi, Ui, bi, Wf, Uf, bf, Wo, Uo, bo, Wc, Uc, bc), Wout, bout = p[0], p[1:13], p[13], p[14]
+    B, T = seqs.shape
+    h = c = np.zeros((B, Wi.shape[1]))
+    tok, total = np.full(B, start), 0.0
+    for t in range(T):
+        x = emb[tok]
+        i, f, o = sig(x @ Wi + h @ Ui + bi), sig(x @ Wf + h @ Uf + bf), sig(x @ Wo + h @ Uo + bo)
+        c = f * c + i * np.tanh(x @ Wc + h @ Uc + bc)
+        h = o * np.tanh(c)
+        logits = h @ Wout + bout
+        m = logits.max(1, keepdims=True)
+        logp = logits - m - np.log(np.exp(logits - m).sum(1, keepdims=True))
+        total -= logp[np.arange(B), seqs[:, t]].sum()
+        tok = seqs[:, t]
+    return total / (B * T)
+
+
+def test_oracle_pickle_matches_numpy(tmp_path):
+    p = random_params()
+    path = tmp_path / "oracle.pkl"
+    path.write_bytes(pickle.dumps(p))
+    oracle = Oracle.from_pickle(path, seq_len=7)
+    seqs = np.random.RandomState(1).randint(0, 30, size=(16, 7))
+    np.testing.assert_allclose(float(oracle.nll(tf.constant(seqs, tf.int32))), numpy_nll(p, seqs), rtol=1e-5)
+
+
+@pytest.mark.skipif(not official_oracle_path().exists(), reason="../shared/data/official_oracle not present")
+def test_official_oracle_matches_numpy_and_its_own_samples_are_likely():
+    with open(official_oracle_path(), "rb") as f:
+        p = pickle.load(f)
+    oracle = Oracle.from_pickle(official_oracle_path())
+    own = oracle.sample(200, seed(0, 1)).numpy()
+    np.testing.assert_allclose(float(oracle.nll(own)), numpy_nll(p, own), rtol=1e-4)
+    # README: the oracle's own samples score about 5.74; uniform noise scores far worse (~ log 5000 + more).
+    assert 5.3 < numpy_nll(p, own) < 6.2
+    noise = np.random.RandomState(0).randint(0, 5000, size=(200, 20))
+    assert float(oracle.nll(noise)) > 9.0
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda p: p[:14], "list of 15 arrays"),
+    (lambda p: p[:3] + [p[3][:4]] + p[4:], "array 3 has shape"),
+    (lambda p: p[:13] + [p[13].T] + p[14:], "array 13 has shape"),
+    (lambda p: [p[0] * np.nan] + p[1:], "NaN"),
+])
+def test_oracle_bad_shapes_are_named(tmp_path, bad, message):
+    path = tmp_path / "bad.pkl"
+    path.write_bytes(pickle.dumps(bad(random_params())))
+    with pytest.raises(OracleFormatError, match=message):
+        Oracle.from_pickle(path)
+
+
+def test_oracle_missing_or_corrupt_file(tmp_path):
+    with pytest.raises(OracleFormatError, match="not found"):
+        Oracle.from_pickle(tmp_path / "nope.pkl")
+    (tmp_path / "corrupt.pkl").write_bytes(pickle.dumps(random_params())[:100])
+    with pytest.raises(OracleFormatError, match="not a readable pickle"):
+        Oracle.from_pickle(tmp_path / "corrupt.pkl")
+
+
+def test_samples_shape_dtype_range(smoke):
+    s = smoke.gen.sample(33, seed(0, 0))
+    assert s.shape == (33, smoke.cfg.seq_len) and s.dtype == tf.int32
+    assert 0 <= int(tf.reduce_min(s)) and int(tf.reduce_max(s)) < smoke.cfg.vocab_size
+    np.testing.assert_array_equal(s, smoke.gen.sample(33, seed(0, 0)))        # stateless: same seed, same draw
+    assert not np.array_equal(s, smoke.gen.sample(33, seed(0, 1)))
+
+
+def test_complete_keeps_prefix(smoke):
+    T = smoke.cfg.seq_len
+    prefix = smoke.gen.sample(64, seed(1, 1))
+    keep = tf.constant(np.random.RandomState(0).randint(0, T + 1, size=64), tf.int32)
+    done = smoke.gen.complete(prefix, keep, seed(2, 2)).numpy()
+    for row, k in zip(range(64), keep.numpy()):
+        np.testing.assert_array_equal(done[row, :k], prefix.numpy()[row, :k])
+    np.testing.assert_array_equal(smoke.gen.complete(prefix, tf.fill([64], T), seed(3, 3)), prefix)
+    # rows that keep less than T really are re-sampled somewhere after their prefix
+    assert (done[keep.numpy() == 0] != prefix.numpy()[keep.numpy() == 0]).any()
+
+
+def test_complete_follows_the_model_distribution(smoke):
+    """Tokens sampled at step 1 follow softmax(logits) of the first step (chi-square-like tolerance)."""
+    n = 20000
+    first = smoke.gen.sample(n, seed(4, 4)).numpy()[:, 0]
+    p = tf.nn.softmax(smoke.gen(tf.zeros([1, smoke.cfg.seq_len], tf.int32))[0, 0]).numpy()
+    freq = np.bincount(first, minlength=len(p)) / n
+    assert np.abs(freq - p).max() < 4 * np.sqrt(p.max() / n) + 1e-3
+
+
+def test_discriminator_shapes_and_dropout(smoke):
+    seqs = smoke.gen.sample(10, seed(5, 5))
+    logits = smoke.disc(seqs)
+    assert logits.shape == (10, 2)
+    p = smoke.disc.prob_real(seqs).numpy()
+    assert p.shape == (10,) and ((0 < p) & (p < 1)).all()
+    np.testing.assert_allclose(smoke.disc(seqs), smoke.disc(seqs))                 # inference: no dropout
+    a = smoke.disc(seqs, training=True, seed=seed(1, 2))
+    np.testing.assert_allclose(a, smoke.disc(seqs, training=True, seed=seed(1, 2)))
+    assert not np.allclose(a, smoke.disc(seqs, training=True, seed=seed(1, 3)))
+
+
+def test_paper_discriminator_has_1720_features():
+    from seqgan_tf import config
+    from seqgan_tf.models import Discriminator
+    cfg = config.make("paper")
+    disc = Discriminator.from_config_obj(cfg)
+    assert sum(cfg.d_num_filters) == 1720 and len(cfg.d_filter_sizes) == 12
+    assert disc.features(tf.zeros([2, 20], tf.int32)).shape == (2, 1720)

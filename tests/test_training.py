@@ -1,0 +1,101 @@
+"""MLE, D training, rollout rewards, the delayed rollout policy and the policy-gradient step."""
+import numpy as np
+import tensorflow as tf
+from conftest import Smoke, seed
+
+from seqgan_tf.metrics.nll import nll_oracle
+from seqgan_tf.rollout import rollout_rewards, track
+from seqgan_tf.train.adversarial import pg_step
+from seqgan_tf.train.pretrain import adam, d_accuracy, d_train, mle_epoch
+
+
+def test_mle_lowers_nll_oracle(smoke):
+    real = smoke.oracle.sample(1024, seed(0, 0))
+    before, _, _ = nll_oracle(smoke.oracle, smoke.gen, 1000, seed(9, 9))
+    for e in range(8):
+        mle_epoch(smoke.gen, smoke.g_opt, real, 32, seed(1, e))
+    after, _, _ = nll_oracle(smoke.oracle, smoke.gen, 1000, seed(9, 9))
+    assert after < before - 0.3, (before, after)
+
+
+def test_d_learns_to_separate_real_from_noise(smoke):
+    real = smoke.oracle.sample(1024, seed(0, 0))
+    noise = tf.random.stateless_uniform([1024, smoke.cfg.seq_len], seed(1, 1), 0, smoke.cfg.vocab_size, tf.int32)
+    held_real = smoke.oracle.sample(512, seed(2, 2))
+    held_noise = tf.random.stateless_uniform([512, smoke.cfg.seq_len], seed(3, 3), 0, smoke.cfg.vocab_size, tf.int32)
+    before = float(d_accuracy(smoke.disc, held_real, held_noise))
+    opt = adam(1e-3)                 # the paper's 1e-4 needs more steps than a unit test should take
+    opt.build(smoke.disc.trainable_variables)
+    d_train(smoke.disc, opt, real, noise, 4, 32, seed(4, 4))
+    after = float(d_accuracy(smoke.disc, held_real, held_noise))
+    assert after > 0.75 and after > before + 0.1, (before, after)
+
+
+def test_rollout_shape_and_last_step_is_d_score(smoke):
+    seqs = smoke.gen.sample(8, seed(0, 1))
+    q = rollout_rewards(smoke.gen, smoke.disc, seqs, 4, seed(0, 2), 64)
+    assert q.shape == (8, smoke.cfg.seq_len)
+    np.testing.assert_allclose(q[:, -1], smoke.disc.prob_real(seqs), rtol=1e-5)
+    assert ((0 <= q.numpy()) & (q.numpy() <= 1)).all()
+
+
+def test_rollout_rewards_score_completions_of_each_prefix():
+    """With a G that always emits token 3, the completion of prefix Y_1:t is Y_1:t + [3] * (T - t), so
+    Q_t must equal D of exactly that sequence: this pins prefix lengths, batch order and the mean over N."""
+    s = Smoke()
+    T, V = s.cfg.seq_len, s.cfg.vocab_size
+    seqs = tf.constant(np.random.RandomState(0).randint(0, V, size=(5, T)), tf.int32)
+    s.gen.b_out.assign(tf.one_hot(3, V) * 1e4)
+    q = rollout_rewards(s.gen, s.disc, seqs, 3, seed(1, 1), 7).numpy()     # chunk 7: exercises chunking
+    for t in range(1, T):
+        expected = np.concatenate([seqs.numpy()[:, :t], np.full((5, T - t), 3)], axis=1)
+        np.testing.assert_allclose(q[:, t - 1], s.disc.prob_real(expected), rtol=1e-5)
+
+
+def test_rollout_is_a_monte_carlo_mean():
+    """Stochastic G: Q from N = 1 varies with the seed, and Q from large N approaches its expectation."""
+    s = Smoke()
+    seqs = s.gen.sample(4, seed(0, 1))
+    one = [rollout_rewards(s.gen, s.disc, seqs, 1, seed(2, k), 1024).numpy() for k in range(40)]
+    big = rollout_rewards(s.gen, s.disc, seqs, 64, seed(3, 3), 1024).numpy()
+    assert np.std(one, axis=0)[:, :-1].mean() > 0                                  # prefixes: stochastic
+    np.testing.assert_allclose(np.std(one, axis=0)[:, -1], 0, atol=1e-6)           # t = T: deterministic
+    np.testing.assert_allclose(big, np.mean(one, axis=0), atol=4 * np.std(one, axis=0).max() / np.sqrt(40) + 1e-6)
+
+
+def test_delayed_rollout_update():
+    s = Smoke()
+    from seqgan_tf.models import Generator
+    roll = Generator.from_config_obj(s.cfg, seed=7)
+    before_r = [w.numpy() for w in roll.weights]
+    g = [w.numpy() for w in s.gen.weights]
+    track(roll, s.gen, 0.8)
+    for w, r0, g0 in zip(roll.weights, before_r, g):
+        expected = g0 if w is roll.embedding else 0.8 * r0 + 0.2 * g0
+        np.testing.assert_allclose(w.numpy(), expected, rtol=1e-6)
+
+
+def test_current_policy_rollouts_follow_latest_g():
+    """rollout_policy="current": the rollout network is G itself, so a change to G shows in the next rewards."""
+    from seqgan_tf.train.experiment import State
+    st = State.build(Smoke().cfg)
+    assert st.rollout_gen is st.gen
+    T, V = st.cfg.seq_len, st.cfg.vocab_size
+    seqs = tf.zeros([3, T], tf.int32)
+    st.gen.b_out.assign(tf.one_hot(5, V) * 1e4)
+    q = rollout_rewards(st.rollout_gen, st.disc, seqs, 2, seed(0, 0), 64).numpy()
+    expected = np.concatenate([np.zeros((3, 1), np.int32), np.full((3, T - 1), 5, np.int32)], axis=1)
+    np.testing.assert_allclose(q[:, 0], st.disc.prob_real(expected), rtol=1e-5)
+    delayed = State.build(Smoke(rollout_policy="delayed").cfg)
+    assert delayed.rollout_gen is not delayed.gen
+
+
+def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
+    seqs = smoke.gen.sample(32, seed(0, 0))
+    rewards = tf.concat([tf.ones([16, smoke.cfg.seq_len]), tf.zeros([16, smoke.cfg.seq_len])], axis=0)
+    before = tf.reduce_sum(smoke.gen.token_log_probs(seqs), axis=1).numpy()
+    for _ in range(10):
+        pg_step(smoke.gen, smoke.g_opt, seqs, rewards)
+    after = tf.reduce_sum(smoke.gen.token_log_probs(seqs), axis=1).numpy()
+    rewarded, ignored = (after - before)[:16].mean(), (after - before)[16:].mean()
+    assert rewarded > 0.3 and rewarded > ignored + 0.3, (rewarded, ignored)
