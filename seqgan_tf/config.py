@@ -54,6 +54,7 @@ class Config:
     # --- run ---
     seed: int = 88                # official SEED
     checkpoint_every: int = 1     # checkpoint after every N epochs / d-steps / rounds (and at each phase end)
+    project_time: bool = True     # time each phase briefly before training and print the projected total
     deterministic: bool = False   # tf op determinism (exact resume / same-seed equality; somewhat slower)
 
     @property
@@ -75,7 +76,7 @@ PRESETS = {
                     eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,
                     d_emb_dim=8, d_filter_sizes=(1, 2, 3, 5), d_num_filters=(8, 8, 8, 8),
                     pretrain_d_steps=2, d_epochs=1, adv_epochs=4, d_steps=1, rollout_num=4,
-                    rollout_chunk=1024, batch_size=32, seed=0, deterministic=True),
+                    rollout_chunk=1024, batch_size=32, seed=0, deterministic=True, project_time=False),
 }
 
 

@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 from ..rollout import rollout_rewards, track
-from .pretrain import d_train
+from .pretrain import d_block
 
 
 @tf.function
@@ -26,8 +26,7 @@ def adversarial_round(s, real, rng):
     if s.rollout_gen is not s.gen:
         track(s.rollout_gen, s.gen, cfg.rollout_beta)                              # update roll-out policy
     for _ in range(cfg.d_steps):                                                   # d-steps: fresh negatives,
-        fake = s.gen.sample(cfg.n_negatives, rng.make_seeds(1)[:, 0])               # k epochs, eq. (5)
-        d_loss, d_acc = d_train(s.disc, s.d_opt, real, fake, cfg.d_epochs, cfg.batch_size, rng.make_seeds(1)[:, 0])
+        d_loss, d_acc = d_block(s.gen, s.disc, s.d_opt, real, cfg, rng)              # k epochs, eq. (5)
     logs = {"adv/g_loss": float(g_loss), "adv/reward_mean": float(tf.reduce_mean(rewards))}
     if cfg.d_steps:
         logs.update({"d/loss": float(d_loss), "d/acc": float(d_acc)})

@@ -1,4 +1,4 @@
-"""The synthetic-oracle experiment end to end, resumable: oracle data -> MLE -> D pretraining -> SeqGAN.
+"""Experiments end to end, resumable: real data -> MLE -> D pretraining -> adversarial training (Algorithm 1).
 
 Every unit of work (an MLE epoch, a D pretraining step, an adversarial round) ends with the state consistent,
 so a checkpoint after any unit resumes exactly: models, the three optimizers, the random generator that
@@ -24,10 +24,11 @@ from .. import config as config_lib
 from ..metrics.nll import nll_oracle
 from ..models import Discriminator, Generator, Oracle
 from .adversarial import adversarial_round
-from .pretrain import adam, d_train, mle_epoch
+from .pretrain import adam, d_block, mle_epoch
+from .projection import describe, measure_rates, project
 
 # Fields that may differ between a checkpoint and the run resuming it: they do not change the numbers.
-RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset"}
+RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset", "project_time"}
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
 
 
@@ -134,8 +135,14 @@ def _finite(value, phase, step):
     return value
 
 
-class SyntheticExperiment:
-    """Runs (or resumes) the synthetic experiment in `out_dir`; `run()` returns the metrics dict."""
+class Experiment:
+    """Runs (or resumes) MLE -> D pretraining -> adversarial training on real sequences, in `out_dir`.
+
+    Subclasses say what the real data is (`load_real`), how the generator is scored (`score`, a dict of
+    metrics for one evaluation) and what the result files hold (`summary`, `write_extra`). `adversarial_step`
+    is one round of Algorithm 1; a baseline method replaces it. `run()` returns the metrics dict.
+    """
+    experiment = "experiment"
 
     def __init__(self, cfg, out_dir, progress=True, log=None):
         self.cfg, self.out = cfg, Path(out_dir)
@@ -144,12 +151,35 @@ class SyntheticExperiment:
         if cfg.deterministic:
             tf.config.experimental.enable_op_determinism()
         keras.utils.set_random_seed(cfg.seed)
-        self.oracle = load_oracle(cfg)
         self.state = State.build(cfg)
         self.ckpt = self.state.checkpoint()
         self.manager = tf.train.CheckpointManager(self.ckpt, self.out / "checkpoints", max_to_keep=2)
         self.hist = json.loads(self.state.history.numpy())
         self.resumed_from = None
+        self.last_eval = None
+
+    # -- to override -------------------------------------------------------------------------------------
+    def load_real(self):
+        """The real training sequences, (N, T) int32; must be the same on every call (resume relies on it)."""
+        raise NotImplementedError
+
+    def score_generator(self, gen, epoch):
+        """Metrics of generator `gen`, e.g. {"nll_oracle": ...}."""
+        raise NotImplementedError
+
+    def score(self, epoch):
+        return self.score_generator(self.state.gen, epoch)
+
+    def summary(self, curve):
+        """Experiment-specific part of metrics.json."""
+        return {}
+
+    def write_extra(self):
+        """Experiment-specific result files (written after metrics.json)."""
+
+    def adversarial_step(self, real, i):
+        """One round of Algorithm 1 (see train/adversarial.py); returns its logs."""
+        return adversarial_round(self.state, real, self.state.rng)
 
     # -- checkpoints -----------------------------------------------------------------------------------
     def restore(self):
@@ -181,24 +211,28 @@ class SyntheticExperiment:
 
     # -- evaluation ------------------------------------------------------------------------------------
     def evaluate(self, phase, epoch):
-        """NLL-oracle of cfg.eval_samples fresh sequences; the seed depends on (seed, epoch) only, so evaluating
-        more or less often never changes training."""
-        nll, samples, per_seq = nll_oracle(self.oracle, self.state.gen, self.cfg.eval_samples,
-                                           tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64))
-        self.hist["curve"].append({"phase": phase, "epoch": epoch, "nll_oracle": nll})
-        self.last_eval = (epoch, samples, per_seq)
-        return nll
+        """Score G, append to the curve and return the metrics. Scoring seeds depend on (seed, epoch) only,
+        so evaluating more or less often never changes training."""
+        metrics = self.score(epoch)
+        self.hist["curve"].append({"phase": phase, "epoch": epoch, **metrics})
+        self.last_eval = epoch
+        return metrics
+
+    def eval_seed(self, epoch):
+        return tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64)
 
     # -- the run ---------------------------------------------------------------------------------------
     def run(self):
         cfg, s = self.cfg, self.state
         self.out.mkdir(parents=True, exist_ok=True)
         self.restore()
-        self.last_eval = None
-        data_seed = tf.constant([cfg.seed, 1], tf.int64)          # the "real" corpus: fixed by the seed alone
-        real = self.oracle.sample(cfg.num_samples, data_seed)
-        if not self.hist.get("real_nll_oracle"):
-            self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
+        real = self.load_real()
+        if cfg.project_time and sum(int(x) for x in s.done.numpy()) < len(PHASES) and "projected" not in self.hist:
+            self.log("measuring phase speeds for a time projection (--project_time False skips this)...")
+            self.hist["rates"] = measure_rates(cfg, real, lambda g: self.score_generator(g, 0))
+            self.hist["projected"] = project(cfg, self.hist["rates"], int(real.shape[0]))
+        if "projected" in self.hist:
+            self.log(describe(self.hist["projected"]))
         n_mle, n_dpre, n_adv = cfg.pretrain_g_epochs, cfg.pretrain_d_steps, cfg.adv_epochs
         with deferred_interrupt() as interrupt:
             # ---- Phase 1: MLE pretraining of G ----------------------------------------------------------
@@ -240,65 +274,95 @@ class SyntheticExperiment:
                        "MLE pretraining", i + 1)
         logs = {"pretrain/g_nll": loss}
         if (i + 1) % self.cfg.eval_every == 0 or i + 1 == self.cfg.pretrain_g_epochs:
-            logs["eval/nll_oracle"] = self.evaluate("pretrain_g", i + 1)
+            logs.update({f"eval/{k}": v for k, v in self.evaluate("pretrain_g", i + 1).items()})
         return logs
 
     def _d_pretrain_step(self, real, i):
-        s, cfg = self.state, self.cfg
-        fake = s.gen.sample(cfg.n_negatives, s.rng.make_seeds(1)[:, 0])
-        loss, acc = d_train(s.disc, s.d_opt, real, fake, cfg.d_epochs, cfg.batch_size, s.rng.make_seeds(1)[:, 0])
+        s = self.state
+        loss, acc = d_block(s.gen, s.disc, s.d_opt, real, self.cfg, s.rng)
         return {"d/loss": _finite(float(loss), "D pretraining", i + 1), "d/acc": float(acc)}
 
     def _adversarial_round(self, real, i):
-        logs = adversarial_round(self.state, real, self.state.rng)
-        for k in ("adv/g_loss", "d/loss"):
-            if k in logs:
-                _finite(logs[k], "adversarial", i + 1)
+        logs = self.adversarial_step(real, i)
+        for k, v in logs.items():
+            if k.endswith("loss"):
+                _finite(v, "adversarial", i + 1)
         epoch = self.cfg.pretrain_g_epochs + i + 1
         if (i + 1) % self.cfg.eval_every == 0 or i + 1 == self.cfg.adv_epochs:
-            logs["eval/nll_oracle"] = self.evaluate("adversarial", epoch)
+            logs.update({f"eval/{k}": v for k, v in self.evaluate("adversarial", epoch).items()})
         return logs
 
     # -- results ---------------------------------------------------------------------------------------
     def finish(self):
-        """Write metrics.json, curve.csv, samples.txt (and per-sequence NLL), nll_curve.png; return metrics."""
-        from .. import plots
-        from ..results import atomic_write, write_csv, write_json, write_samples
+        """Write metrics.json, curve.csv, logs.csv, then the experiment's own files; return the metrics."""
+        from ..results import write_csv, write_json
         cfg, curve = self.cfg, self.hist["curve"]
         last_epoch = cfg.pretrain_g_epochs + cfg.adv_epochs
-        if self.last_eval is None or self.last_eval[0] != last_epoch or curve[-1]["epoch"] != last_epoch:
+        if self.last_eval != last_epoch:
             # resumed after the final unit: redo the final evaluation (same seed -> same numbers)
             curve[:] = [c for c in curve if c["epoch"] != last_epoch]
             self.evaluate("adversarial" if cfg.adv_epochs else "pretrain_g", last_epoch)
-        _, samples, per_seq = self.last_eval
-
-        def at(epoch):
-            return next((c["nll_oracle"] for c in curve if c["epoch"] == epoch), None)
-
-        adv = [c for c in curve if c["phase"] == "adversarial"]
-        best = min(curve, key=lambda c: c["nll_oracle"])
         metrics = {
-            "experiment": "synthetic", "preset": cfg.preset, "seed": cfg.seed, "oracle": oracle_fingerprint(cfg),
-            "nll_oracle": {
-                "random_init": at(0),
-                "after_mle": at(cfg.pretrain_g_epochs),
-                "final": curve[-1]["nll_oracle"],
-                "best": best["nll_oracle"], "best_epoch": best["epoch"],
-                "best_adversarial": min((c["nll_oracle"] for c in adv), default=None),
-                "real_data": self.hist["real_nll_oracle"],
-                "note": "final = last evaluation; best = lowest evaluation (the paper's figure may be a best)",
-            },
+            "experiment": self.experiment, "preset": cfg.preset, "seed": cfg.seed,
+            **self.summary(curve),
             "curve": curve,
             "seconds": {k: round(v, 2) for k, v in self.hist["seconds"].items()},
+            "projected_seconds": self.hist.get("projected"),
             "last_d_acc": next((l["d/acc"] for l in reversed(self.hist["logs"]) if "d/acc" in l), None),
             "resumed_from": self.resumed_from,
             "config": cfg.to_dict(),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
         }
-        write_csv(self.out / "curve.csv", curve, ["phase", "epoch", "nll_oracle"])
+        write_csv(self.out / "curve.csv", curve)
         write_csv(self.out / "logs.csv", self.hist["logs"])
-        write_samples(self.out / "samples.txt", samples)
-        atomic_write(self.out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in per_seq))
         write_json(self.out / "metrics.json", metrics)
-        plots.nll_curve(self.out / "metrics.json", self.out / "nll_curve.png")
+        self.write_extra()
         return metrics
+
+
+class SyntheticExperiment(Experiment):
+    """The synthetic benchmark: an oracle LSTM makes the real data; quality is NLL-oracle (paper §4)."""
+    experiment = "synthetic"
+
+    def __init__(self, cfg, out_dir, progress=True, log=None):
+        self.oracle = load_oracle(cfg)
+        super().__init__(cfg, out_dir, progress, log)
+
+    def load_real(self):
+        real = self.oracle.sample(self.cfg.num_samples, tf.constant([self.cfg.seed, 1], tf.int64))
+        if not self.hist.get("real_nll_oracle"):
+            self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
+        return real
+
+    def score_generator(self, gen, epoch):
+        nll, self.samples, self.per_seq_nll = nll_oracle(self.oracle, gen, self.cfg.eval_samples,
+                                                         self.eval_seed(epoch))
+        return {"nll_oracle": nll}
+
+    def summary(self, curve):
+        cfg = self.cfg
+
+        def at(epoch):
+            return next((c["nll_oracle"] for c in curve if c["epoch"] == epoch), None)
+
+        best = min(curve, key=lambda c: c["nll_oracle"])
+        return {
+            "oracle": oracle_fingerprint(cfg),
+            "nll_oracle": {
+                "random_init": at(0),
+                "after_mle": at(cfg.pretrain_g_epochs),
+                "final": curve[-1]["nll_oracle"],
+                "best": best["nll_oracle"], "best_epoch": best["epoch"],
+                "best_adversarial": min((c["nll_oracle"] for c in curve if c["phase"] == "adversarial"),
+                                        default=None),
+                "real_data": self.hist["real_nll_oracle"],
+                "note": "final = last evaluation; best = lowest evaluation (the paper's figure may be a best)",
+            },
+        }
+
+    def write_extra(self):
+        from .. import plots
+        from ..results import atomic_write, write_samples
+        write_samples(self.out / "samples.txt", self.samples)
+        atomic_write(self.out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in self.per_seq_nll))
+        plots.nll_curve(self.out / "metrics.json", self.out / "nll_curve.png")

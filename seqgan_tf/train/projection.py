@@ -1,0 +1,79 @@
+"""Projected run time: time each kind of work briefly on throwaway models, then multiply by the schedule.
+
+Costs ~10-30 s, so a multi-hour run says up front how long it will take. The measured rates are also what the
+benchmark reports per phase.
+"""
+import time
+
+import tensorflow as tf
+
+from ..models import Discriminator, Generator
+from ..rollout import rollout_rewards
+from .adversarial import pg_step
+from .pretrain import adam, d_train, mle_epoch
+
+
+def _timed(fn, repeats=3):
+    """Median wall time of fn() after one warm-up call (which traces the graphs)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def measure_rates(cfg, real, score_fn=None, repeats=3):
+    """Seconds per unit of each kind of work, measured on fresh models of cfg's shapes.
+    `score_fn(gen)` runs one evaluation (e.g. NLL-oracle of eval_samples sequences), if given."""
+    gen = Generator.from_config_obj(cfg, seed=12345)
+    disc = Discriminator.from_config_obj(cfg, seed=12345)
+    g_opt, d_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.d_lr)
+    g_opt.build(gen.trainable_variables)
+    d_opt.build(disc.trainable_variables)
+    B, seed = cfg.batch_size, tf.constant([0, 0], tf.int64)
+    n = min(20 * B, int(real.shape[0]) // B * B)
+    chunk = real[:n]
+    rates = {
+        "mle_batch": _timed(lambda: mle_epoch(gen, g_opt, chunk, B, seed), repeats) / (n // B),
+        "sample_seq": _timed(lambda: gen.sample(1000, seed), repeats) / 1000,
+        "d_batch": _timed(lambda: d_train(disc, d_opt, chunk[: n // 2], chunk[n // 2:], 1, B, seed),
+                          repeats) / (n // B),
+    }
+    seqs = gen.sample(B, seed)
+    rates["rollout"] = _timed(lambda: rollout_rewards(gen, disc, seqs, cfg.rollout_num, seed, cfg.rollout_chunk),
+                              repeats)
+    rates["pg_step"] = _timed(lambda: pg_step(gen, g_opt, seqs, tf.ones_like(seqs, tf.float32)), repeats)
+    if score_fn is not None:
+        rates["evaluation"] = _timed(lambda: score_fn(gen), 1)
+    return rates
+
+
+def project(cfg, rates, n_real):
+    """Projected seconds per phase for cfg's schedule from measured `rates`."""
+    d_samples = min(cfg.n_negatives, n_real) + cfg.n_negatives
+    d_block = cfg.n_negatives * rates["sample_seq"] + cfg.d_epochs * (d_samples // cfg.batch_size) * rates["d_batch"]
+    evaluation = rates.get("evaluation", cfg.eval_samples * rates["sample_seq"])
+    n_evals_pre = cfg.pretrain_g_epochs // cfg.eval_every + 2
+    n_evals_adv = cfg.adv_epochs // cfg.eval_every + 1
+    g_round = cfg.g_steps * (rates["rollout"] + rates["pg_step"] + cfg.batch_size * rates["sample_seq"])
+    return {
+        "pretrain_g": cfg.pretrain_g_epochs * (n_real // cfg.batch_size) * rates["mle_batch"]
+                      + n_evals_pre * evaluation,
+        "pretrain_d": cfg.pretrain_d_steps * d_block,
+        "adversarial": cfg.adv_epochs * (g_round + cfg.d_steps * d_block) + n_evals_adv * evaluation,
+    }
+
+
+def describe(projection):
+    total = sum(projection.values())
+    parts = ", ".join(f"{k} {_hms(v)}" for k, v in projection.items())
+    return f"projected time on this machine: {_hms(total)} ({parts})"
+
+
+def _hms(seconds):
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
