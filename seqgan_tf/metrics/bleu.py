@@ -1,0 +1,101 @@
+"""BLEU against one fixed reference set, fast: the references' n-gram maxima are built once.
+
+`ReferenceBLEU(refs).sentence(hyp, weights)` equals nltk's `sentence_bleu(refs, hyp, weights)` (same brevity
+penalty with the closest reference length, same handling of zero counts), and `smoothing="method1"` equals
+nltk's `SmoothingFunction().method1` (epsilon 0.1 added to zero numerators). nltk rescans every reference for
+every hypothesis; with 10,000 references that is the difference between milliseconds and minutes.
+Pure Python + NumPy, no TF. Tokens can be any hashable values (ids or characters).
+"""
+import math
+import sys
+from collections import Counter
+
+import numpy as np
+
+
+def ngrams(seq, n):
+    return zip(*(seq[i:] for i in range(n)))
+
+
+def bleu_weights(n):
+    """Uniform weights of BLEU-n."""
+    return (1.0 / n,) * n
+
+
+class ReferenceBLEU:
+    """Sentence BLEU of hypotheses against a fixed list of references (each a sequence of tokens)."""
+
+    def __init__(self, references, max_n=4):
+        if len(references) == 0:
+            raise ValueError("BLEU needs at least one reference")
+        self.max_n = max_n
+        self.refs = [tuple(r) for r in references]
+        # For each n-gram: the largest count in any reference, which reference holds it, and the second largest
+        # (so that leave-one-out, for Self-BLEU, stays exact).
+        self.table = [dict() for _ in range(max_n + 1)]
+        for idx, ref in enumerate(self.refs):
+            for n in range(1, max_n + 1):
+                table = self.table[n]
+                for g, c in Counter(ngrams(ref, n)).items():
+                    best = table.get(g)
+                    if best is None:
+                        table[g] = (c, idx, 0)
+                    elif c > best[0]:
+                        table[g] = (c, idx, best[0])
+                    elif c > best[2]:
+                        table[g] = (best[0], best[1], c)
+        lengths = np.array([len(r) for r in self.refs])
+        self.lengths, self.length_counts = np.unique(lengths, return_counts=True)
+
+    def _max_count(self, n, g, exclude):
+        best = self.table[n].get(g)
+        if best is None:
+            return 0
+        return best[2] if best[1] == exclude else best[0]
+
+    def _closest_ref_length(self, hyp_len, exclude):
+        lengths = self.lengths
+        if exclude is not None:
+            k = np.searchsorted(lengths, len(self.refs[exclude]))
+            if self.length_counts[k] == 1:
+                lengths = np.delete(lengths, k)
+        # nltk: min over references of (|r - c|, r)
+        return int(min(lengths, key=lambda r: (abs(int(r) - hyp_len), int(r))))
+
+    def sentence(self, hyp, weights=(0.25, 0.25, 0.25, 0.25), smoothing=None, exclude=None):
+        """BLEU of one hypothesis. smoothing: None (nltk method0) or "method1". `exclude`: index of a reference
+        to leave out (Self-BLEU)."""
+        hyp = tuple(hyp)
+        if len(weights) > self.max_n:
+            raise ValueError(f"BLEU-{len(weights)} needs max_n >= {len(weights)}, this table has {self.max_n}")
+        if exclude is not None and len(self.refs) < 2:
+            raise ValueError("leave-one-out BLEU needs at least two references")
+        numerators, denominators = [], []
+        for n in range(1, len(weights) + 1):
+            counts = Counter(ngrams(hyp, n))
+            numerators.append(sum(min(c, self._max_count(n, g, exclude)) for g, c in counts.items()))
+            denominators.append(max(1, sum(counts.values())))
+        if numerators[0] == 0:
+            return 0.0
+        c = len(hyp)
+        r = self._closest_ref_length(c, exclude)
+        bp = 1.0 if c > r else (0.0 if c == 0 else math.exp(1 - r / c))
+        logs = []
+        for w, num, den in zip(weights, numerators, denominators):
+            if num == 0:
+                p = (num + 0.1) / den if smoothing == "method1" else sys.float_info.min
+            else:
+                p = num / den
+            logs.append(w * math.log(p))
+        return bp * math.exp(math.fsum(logs))
+
+    def mean(self, hyps, weights=(0.25, 0.25, 0.25, 0.25), smoothing=None):
+        """Mean sentence BLEU over hypotheses (the paper's protocol: every hypothesis against all references)."""
+        return float(np.mean([self.sentence(h, weights, smoothing) for h in hyps]))
+
+
+def self_bleu(hyps, n=2, smoothing=None):
+    """Self-BLEU-n (diversity, lower = more diverse): each hypothesis against all the others."""
+    table = ReferenceBLEU(hyps, max_n=n)
+    w = bleu_weights(n)
+    return float(np.mean([table.sentence(h, w, smoothing, exclude=i) for i, h in enumerate(table.refs)]))
