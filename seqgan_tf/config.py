@@ -69,8 +69,8 @@ PRESETS = {
     "paper": Config(preset="paper"),
     # Chosen by measurement to show SeqGAN improving on its MLE start within ~15 min on 2 CPU cores;
     # the D is the paper's, trained on far fewer samples (see README, "Presets").
-    "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=5, d_epochs=1, adv_epochs=50,
-                    d_steps=1),
+    "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=10, d_negatives=5000, d_epochs=1,
+                    adv_epochs=40, d_steps=1),
     # Seconds, for tests: a small random oracle, tiny models and schedule.
     "smoke": Config(preset="smoke", oracle="random", vocab_size=50, seq_len=8, num_samples=512,
                     eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,

@@ -61,34 +61,73 @@ def test_same_seed_same_numbers_and_resume_refuses_other_config(tmp_path):
                             progress=False).run()
 
 
-def test_kill_9_mid_adversarial_then_resume_is_exact(tmp_path):
-    args = ["--preset", "smoke", "--adv_epochs", "30", "--eval_every", "3"]
-    ref = run_script(SCRIPT, *args, "--out", tmp_path / "ref")
-    assert ref.returncode == 0, ref.stderr[-2000:]
+RESUME_ARGS = ["--preset", "smoke", "--adv_epochs", "30", "--eval_every", "3"]
 
-    out = tmp_path / "killed"
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref")
+    r = run_script(SCRIPT, *RESUME_ARGS, "--out", out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return read_results(out)
+
+
+def _start_and_signal(out, sig, units_done):
+    """Start a smoke run, send `sig` once `units_done` units have been checkpointed; return (returncode, stderr)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.Popen([sys.executable, str(SCRIPT), *args, "--out", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), *RESUME_ARGS, "--out", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     index = out / "checkpoints" / "checkpoint"
     deadline = time.time() + 240
-    target = 4 + 2 + 3            # 4 MLE epochs + 2 D steps + 3 adversarial rounds done
     while time.time() < deadline and proc.poll() is None:
-        if index.exists() and f"ckpt-{target}" in index.read_text():
+        if index.exists() and f"ckpt-{units_done}" in index.read_text():
             break
         time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert not (out / "metrics.json").exists()
+    assert proc.poll() is None, "the run finished before it could be signalled"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
 
-    resumed = run_script(SCRIPT, *args, "--out", out)
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_signal_mid_adversarial_then_resume_is_exact(tmp_path, reference_run, sig):
+    """kill -9 (or Ctrl-C) during adversarial training, then the same command again: the final metrics,
+    curve and samples equal an uninterrupted run's byte for byte."""
+    out = tmp_path / "run"
+    rc, err = _start_and_signal(out, sig, 4 + 2 + 3)          # 4 MLE epochs + 2 D steps + 3 rounds done
+    assert not (out / "metrics.json").exists()
+    if sig == signal.SIGINT:                                 # clean stop: checkpoint, one line, exit 130
+        assert rc == 130 and "checkpoint written" in last_line(err) and "Traceback" not in err, err[-1500:]
+    else:
+        assert rc == -signal.SIGKILL
+
+    resumed = run_script(SCRIPT, *RESUME_ARGS, "--out", out)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    m_ref, s_ref, c_ref = read_results(tmp_path / "ref")
+    m_ref, s_ref, c_ref = reference_run
     m_res, s_res, c_res = read_results(out)
     assert m_res["resumed_from"][:2] == [4, 2] and 3 <= m_res["resumed_from"][2] < 30
     assert s_res == s_ref and c_res == c_ref
     assert m_res["nll_oracle"] == m_ref["nll_oracle"] and m_res["curve"] == m_ref["curve"]
+
+
+def test_nan_loss_stops_with_phase_and_step_and_keeps_last_checkpoint(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from seqgan_tf import config
+    from seqgan_tf.train import experiment
+    real_epoch, calls = experiment.mle_epoch, []
+
+    def poisoned(*args):
+        calls.append(1)
+        loss = real_epoch(*args)
+        return tf.constant(float("nan")) if len(calls) == 3 else loss
+
+    monkeypatch.setattr(experiment, "mle_epoch", poisoned)
+    exp = experiment.SyntheticExperiment(config.make("smoke"), tmp_path, progress=False)
+    with pytest.raises(experiment.Diverged, match="MLE pretraining loss is nan at step 3"):
+        exp.run()
+    assert exp.manager.latest_checkpoint.endswith("ckpt-2")     # epochs 1-2 kept, epoch 3 never saved
+    assert not (tmp_path / "metrics.json").exists()
 
 
 def _bad_oracle(tmp_path):
