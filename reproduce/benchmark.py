@@ -1,0 +1,51 @@
+"""Per-phase throughput, vectorised-vs-naive rollout ratio and a graph/Python time profile for a preset.
+
+    python reproduce/benchmark.py                     # quick preset (the paper's model sizes), 3 repeats
+    python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
+
+Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
+"""
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seqgan_tf import benchmark, cli, config  # noqa: E402
+from seqgan_tf.results import atomic_write, write_json  # noqa: E402
+from seqgan_tf.train.projection import project  # noqa: E402
+
+MODEL_FIELDS = ("vocab_size", "seq_len", "emb_dim", "hidden_dim", "d_emb_dim", "d_filter_sizes", "d_num_filters",
+                "batch_size", "rollout_num")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    config.add_arguments(parser)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per phase (median reported)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
+    parser.add_argument("--out", default="results/benchmark", help="output directory")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        if args.repeats <= 0:
+            raise ValueError(f"--repeats must be positive, got {args.repeats}")
+        cfg = config.from_args(args)
+        out = cli.output_dir(args.out)
+        result = benchmark.run(cfg, args.repeats, naive=not args.no_naive)
+        paper = config.make("paper")
+        same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
+        paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None
+        result["paper_projected_s"] = paper_proj
+        name = f"{result['machine']}-{cfg.preset}"
+        write_json(out / f"{name}.json", result)
+        atomic_write(out / f"{name}.md", benchmark.markdown(result, paper_proj))
+        if paper_proj:
+            print(f"projected paper schedule here: {sum(paper_proj.values()) / 3600:.2f} h")
+        print(f"wrote {out / name}.json and .md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Per-phase throughput of a preset, the vectorised-vs-naive rollout ratio, and where the time goes.
+
+Every figure is a median of repeated runs after one warm-up call (which traces the graphs). The naive rollout is
+the released code's structure (a Python loop over N rollouts x T-1 prefix lengths, one generator call and one D
+call each) written with this library's graphs, so the ratio isolates the batching.
+"""
+import cProfile
+import os
+import platform
+import pstats
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from .metrics.nll import nll_oracle
+from .rollout import rollout_rewards
+from .train.adversarial import adversarial_round, pg_step
+from .train.experiment import State, load_oracle
+from .train.pretrain import d_block, mle_epoch
+from .train.projection import project
+
+_prob_real = tf.function(lambda disc, seqs: disc.prob_real(seqs))
+
+
+def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
+    """The released code's rollout loop: N x (T-1) separate generator and D calls. Same estimator as
+    `rollout_rewards`, different random draws."""
+    B, T = int(seqs.shape[0]), int(seqs.shape[1])
+    rewards = np.zeros((T, B), np.float32)
+    for i in range(n):
+        for g in range(1, T):
+            done = rollout_gen.complete(seqs, tf.fill([B], g), tf.random.experimental.stateless_fold_in(seed, i * T + g))
+            rewards[g - 1] += _prob_real(disc, done).numpy()
+        rewards[T - 1] += _prob_real(disc, seqs).numpy()
+    return rewards.T / n
+
+
+def machine_tag():
+    model = "cpu"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = tf.config.list_physical_devices("GPU")
+    kind = f"gpu{len(gpus)}" if gpus else f"cpu{os.cpu_count()}"
+    slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"{kind}-{slug[:40]}"
+
+
+def profile(fn):
+    """Fraction of fn's wall time spent inside compiled graph calls (TFE_Py_Execute), in eager op dispatch
+    (TFE_Py_FastPathExecute) and in Python, from cProfile; plus the top Python-side functions."""
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    fn()
+    prof.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof)
+    graph = sum(v[2] for k, v in stats.stats.items() if "TFE_Py_Execute" in k[2])
+    eager = sum(v[2] for k, v in stats.stats.items() if "TFE_Py_FastPathExecute" in k[2])
+    top = sorted(((v[2], f"{os.path.basename(k[0])}:{k[1]}({k[2]})") for k, v in stats.stats.items()
+                  if "TFE_Py_Execute" not in k[2]), reverse=True)[:5]
+    return {"wall_s": wall, "graph_frac": graph / wall, "eager_frac": eager / wall,
+            "outside_graph_frac": 1 - graph / wall, "top_outside": [f"{t:.3f}s {name}" for t, name in top]}
+
+
+def median_time(fn, repeats):
+    fn()                                        # warm-up: tracing
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), [round(t, 4) for t in times]
+
+
+def run(cfg, repeats=3, naive=True, log=print):
+    """Benchmark every phase of cfg; returns a JSON-able dict."""
+    oracle = load_oracle(cfg)
+    s = State.build(cfg)
+    rng = tf.random.Generator.from_seed(0)
+    seed = lambda: rng.make_seeds(1)[:, 0]
+    real = oracle.sample(cfg.num_samples, seed())
+    seqs = s.gen.sample(cfg.batch_size, seed())
+
+    def rollout_and_pg():
+        q = rollout_rewards(s.rollout_gen, s.disc, seqs, cfg.rollout_num, seed(), cfg.rollout_chunk)
+        pg_step(s.gen, s.pg_opt, seqs, q)
+        return q
+
+    phases = {
+        "oracle_sample": lambda: oracle.sample(cfg.num_samples, seed()),
+        "mle_epoch": lambda: mle_epoch(s.gen, s.mle_opt, real, cfg.batch_size, seed()),
+        "nll_oracle_eval": lambda: nll_oracle(oracle, s.gen, cfg.eval_samples, seed()),
+        "d_block": lambda: d_block(s.gen, s.disc, s.d_opt, real, cfg, rng),
+        "rollout_pg_step": rollout_and_pg,
+        "adversarial_round": lambda: adversarial_round(s, real, rng),
+    }
+    out = {"machine": machine_tag(), "platform": platform.platform(), "tensorflow": tf.__version__,
+           "threads": {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
+                       "inter": tf.config.threading.get_inter_op_parallelism_threads()},
+           "preset": cfg.preset, "repeats": repeats, "phases": {}, "profile": {}}
+    for name, fn in phases.items():
+        med, all_times = median_time(fn, repeats)
+        out["phases"][name] = {"median_s": med, "runs_s": all_times}
+        out["profile"][name] = profile(fn)
+        log(f"{name:>20}: median {med:8.3f} s   (runs {all_times}); "
+            f"{100 * out['profile'][name]['outside_graph_frac']:.0f}% outside graphs")
+    vec, _ = median_time(lambda: rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed(), cfg.rollout_chunk),
+                         repeats)
+    out["rollout"] = {"vectorised_s": vec, "graph_calls_vectorised": 1,
+                      "graph_calls_naive": cfg.rollout_num * (2 * (cfg.seq_len - 1) + 1)}
+    if naive:
+        nai, _ = median_time(lambda: naive_rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed()),
+                             max(1, repeats // 2))
+        out["rollout"].update({"naive_s": nai, "speedup": nai / vec})
+        log(f"rollout: vectorised {vec:.3f} s, naive loop {nai:.3f} s -> {nai / vec:.1f}x")
+    # The whole schedule of this preset and of `paper`, from the measured phase times.
+    rates = {"mle_batch": out["phases"]["mle_epoch"]["median_s"] / (cfg.num_samples // cfg.batch_size),
+             "sample_seq": out["phases"]["oracle_sample"]["median_s"] / cfg.num_samples,
+             "evaluation": out["phases"]["nll_oracle_eval"]["median_s"], "rollout": vec, "pg_step": 0.0}
+    d_samples = min(cfg.n_negatives, cfg.num_samples) + cfg.n_negatives
+    d_train_s = out["phases"]["d_block"]["median_s"] - cfg.n_negatives * rates["sample_seq"]
+    rates["d_batch"] = d_train_s / (cfg.d_epochs * (d_samples // cfg.batch_size))
+    out["rates"] = rates
+    out["projected_s"] = project(cfg, rates, cfg.num_samples)
+    return out
+
+
+def markdown(result, paper_projection=None):
+    lines = [f"# Benchmark: preset `{result['preset']}` on `{result['machine']}`", "",
+             f"TensorFlow {result['tensorflow']}, {result['platform']}; medians of {result['repeats']} runs "
+             "after a warm-up.", "",
+             "| phase | median s | runs s | outside graphs |", "|---|---|---|---|"]
+    for name, p in result["phases"].items():
+        lines.append(f"| {name} | {p['median_s']:.3f} | {', '.join(map(str, p['runs_s']))} | "
+                     f"{100 * result['profile'][name]['outside_graph_frac']:.1f}% |")
+    r = result["rollout"]
+    lines += ["", f"Rollout of one batch: vectorised {r['vectorised_s']:.3f} s in {r['graph_calls_vectorised']} "
+              f"graph call" + (f"; naive loop {r['naive_s']:.3f} s in {r['graph_calls_naive']} calls: "
+                               f"**{r['speedup']:.1f}x**" if "naive_s" in r else "") + "."]
+    proj = result["projected_s"]
+    lines += ["", "Projected schedule of this preset: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in proj.items())
+              + f"; total {sum(proj.values()) / 60:.1f} min."]
+    if paper_projection:
+        lines += [f"Projected `paper` schedule at these rates: {sum(paper_projection.values()) / 3600:.2f} h ("
+                  + ", ".join(f"{k} {v / 3600:.2f} h" for k, v in paper_projection.items()) + ")."]
+    lines += ["", "Where the Python-side time goes (top functions by own time, per phase):", ""]
+    for name, p in result["profile"].items():
+        lines.append(f"- {name}: graph {100 * p['graph_frac']:.1f}%, eager ops {100 * p['eager_frac']:.1f}%; "
+                     + "; ".join(p["top_outside"][:3]))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,35 @@
+"""The benchmark runs on the smoke preset and writes well-formed JSON + markdown (speed is not asserted)."""
+import json
+
+import numpy as np
+import tensorflow as tf
+from conftest import ROOT, Smoke, run_script, seed
+
+from seqgan_tf.benchmark import naive_rollout_rewards
+from seqgan_tf.rollout import rollout_rewards
+
+
+def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
+    r = run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    [js] = list(tmp_path.glob("*-smoke.json"))
+    result = json.loads(js.read_text())
+    phases = {"oracle_sample", "mle_epoch", "nll_oracle_eval", "d_block", "rollout_pg_step", "adversarial_round"}
+    assert set(result["phases"]) == phases == set(result["profile"])
+    for p in result["phases"].values():
+        assert p["median_s"] > 0 and len(p["runs_s"]) == 1
+    for p in result["profile"].values():
+        assert 0 <= p["graph_frac"] <= 1 and 0 <= p["outside_graph_frac"] <= 1
+    assert result["rollout"]["naive_s"] > 0 and result["rollout"]["speedup"] > 0
+    assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
+    md = js.with_suffix(".md").read_text()
+    assert "| d_block |" in md and "naive loop" in md
+
+
+def test_naive_rollout_is_the_same_estimator():
+    """With a deterministic G (always token 3) both rollouts give identical rewards."""
+    s = Smoke()
+    s.gen.b_out.assign(tf.one_hot(3, s.cfg.vocab_size) * 1e4)
+    seqs = tf.constant(np.random.RandomState(0).randint(0, s.cfg.vocab_size, size=(6, s.cfg.seq_len)), tf.int32)
+    fast = rollout_rewards(s.gen, s.disc, seqs, 2, seed(0, 0), 64).numpy()
+    np.testing.assert_allclose(naive_rollout_rewards(s.gen, s.disc, seqs, 2, seed(1, 1)), fast, rtol=1e-5)
