@@ -23,6 +23,11 @@ def nll_curve(metrics_path, png_path):
     real = m["nll_oracle"].get("real_data")
     if real:
         ax.axhline(real, color="green", ls=":", lw=1, label=f"real data ({real:.2f})")
+    if all("nll_test" in c for c in curve):
+        ax2 = ax.twinx()
+        ax2.plot([c["epoch"] for c in curve], [c["nll_test"] for c in curve], ":", color="gray", lw=1)
+        ax2.set_ylabel("NLL-test (dotted): G's NLL of held-out real data", color="gray", fontsize=8)
+        ax2.tick_params(axis="y", colors="gray", labelsize=8)
     ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)")
     ax.set_ylabel("NLL-oracle")
     ax.set_title(f"SeqGAN synthetic, preset '{m['preset']}', seed {m['seed']}")

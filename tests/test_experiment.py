@@ -37,7 +37,7 @@ def test_smoke_script_writes_results(tmp_path):
     epochs = [c["epoch"] for c in m["curve"]]
     assert epochs == [0, 2, 4, 6, 8], epochs                       # eval every 2 epochs/rounds + phase ends
     assert set(m["seconds"]) == {"pretrain_g", "pretrain_d", "adversarial"}
-    assert curve.splitlines()[0] == "phase,epoch,nll_oracle" and len(curve.splitlines()) == 6
+    assert curve.splitlines()[0] == "phase,epoch,nll_oracle,nll_test" and len(curve.splitlines()) == 6
     assert "NLL-oracle" in r.stdout
 
 
