@@ -44,7 +44,7 @@ def text_metrics(hyps, references: ReferenceBLEU) -> dict:
     for n in (2, 3, 4):
         out[f"bleu{n}"] = references.mean(hyps, bleu_weights(n))
         out[f"bleu{n}_m1"] = references.mean(hyps, bleu_weights(n), "method1")
-    out["self_bleu2"] = self_bleu(hyps, 2)
+    out["self_bleu2"] = self_bleu(hyps, 2) if len(hyps) > 1 else None     # leave-one-out needs two
     return out
 
 
@@ -103,6 +103,8 @@ class CorpusExperiment(Experiment):
 
 
 def _mean_std(values):
+    if any(v is None for v in values):
+        return None, None
     values = np.asarray(values, float)
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
@@ -110,7 +112,8 @@ def _mean_std(values):
 def table2(runs, real, experiment="poetry"):
     """Rows of the BLEU table from per-seed metrics.json dicts (`runs`) and the real-data metrics: mean, std over
     seeds, and the two-sided Welch p-value of SeqGAN vs MLE per metric."""
-    keys = [k for k in runs[0]["models"]["mle"] if k not in ("epoch", "n_generated")]
+    measured = [k for k in runs[0]["models"]["mle"] if k not in ("epoch", "n_generated")]
+    keys = [k for k, _ in COLUMNS if k in measured] + [k for k in measured if k not in dict(COLUMNS)]
     rows = [{"model": "real", "seeds": 0, **{k: real.get(k) for k in keys}}]
     for model in MODELS:
         row = {"model": model, "seeds": len(runs)}
@@ -119,14 +122,16 @@ def table2(runs, real, experiment="poetry"):
         rows.append(row)
     p = {"model": "p (seqgan vs mle)", "seeds": len(runs)}
     for k in keys:
-        p[k] = welch_t_test([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])[2]
-    return {"rows": rows + [p], "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
+        if rows[1][k] is not None and rows[2][k] is not None:
+            p[k] = welch_t_test([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])[2]
+            p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
+    return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
             "columns": dict(COLUMNS), "data": runs[0]["data"]}
 
 
 def _cell(row, key):
     value = row.get(key)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None:
         return "—"
     if row["model"].startswith("p "):
         return f"{value:.2g}"
@@ -138,7 +143,8 @@ def write_table2(out_dir, table, title, examples=3):
     """table2.json (everything), table2.csv (one row per model, every metric), table2.md (the main columns and
     the first `examples` poems of each model from the first seed's directory)."""
     write_json(out_dir / "table2.json", table)
-    write_csv(out_dir / "table2.csv", table["rows"])
+    write_csv(out_dir / "table2.csv", table["rows"],
+              ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
     lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in COLUMNS) + " |",
              "|---" * (len(COLUMNS) + 1) + "|"]
     lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in COLUMNS) + " |"
