@@ -1,6 +1,6 @@
 """Chinese quatrains (paper §5, Table 2's poem column): BLEU-2 of MLE vs SeqGAN vs real test poems, over seeds.
 
-    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds, ~50 min on 2 CPU cores
+    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds, ~45 min on 2 CPU cores
     python reproduce/poetry_bleu.py --preset paper      # the released schedule: ~30 h a seed on 2 CPU cores
     python reproduce/poetry_bleu.py --corpus my.txt     # your poems: shi.txt layout, or 20 characters a line
     python reproduce/poetry_bleu.py --source chinese-poetry [--corpus PKG.tgz|DIR]   # ~17,000 npm quatrains

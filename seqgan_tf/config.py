@@ -77,8 +77,9 @@ PRESETS = {
     # the D is the paper's, trained on far fewer samples (see README, "Presets").
     "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=5, d_epochs=1, adv_epochs=50,
                     d_steps=1),
-    # Poems (reproduce/poetry_bleu.py's default): the paper's models, a shortened schedule, ~16 min a seed on 2 CPU
-    # cores (measured: 19 s per MLE epoch on 14,755 poems, ~10 s per 16-rollout g-step, 0.07 s per D batch).
+    # Poems (reproduce/poetry_bleu.py's default): the paper's models, a shortened schedule, ~15 min a seed on 2 CPU
+    # cores (measured on 14,755 poems: ~10 s per MLE epoch, ~12 s per 5,000-negative 1-epoch d-step, ~5 s per
+    # 8-rollout g-step; the paper schedule's d-step is ~100 s, so "paper" takes ~30 h a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
     # Seconds, for tests: a small random oracle, tiny models and schedule.

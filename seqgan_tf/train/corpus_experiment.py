@@ -106,7 +106,7 @@ def _mean_std(values):
     if any(v is None for v in values):
         return None, None
     values = np.asarray(values, float)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else None
 
 
 def table2(runs, real, experiment="poetry"):
