@@ -15,12 +15,16 @@ def sequence_nll(model, seqs, batch=1000):
     return np.concatenate([_sequence_nll(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
 
 
+def sample_many(gen, n, seed, batch=1000):
+    """n sequences (n, T) numpy from gen, drawn `batch` at a time (bounded memory) from seeds split off `seed`."""
+    seeds = tf.random.split(tf.cast(seed, tf.int64), (n + batch - 1) // batch)
+    return np.concatenate([gen.sample(min(batch, n - i), seeds[i // batch]).numpy() for i in range(0, n, batch)])
+
+
 def nll_oracle(oracle, gen, n, seed, batch=1000):
     """NLL-oracle: the oracle's mean per-token NLL of n sequences sampled from gen.
     Returns (mean per-token NLL, samples (n, T) numpy, per-sequence summed NLL (n,))."""
-    seeds = tf.random.split(tf.cast(seed, tf.int64), (n + batch - 1) // batch)
-    samples = np.concatenate([gen.sample(min(batch, n - i), seeds[i // batch]).numpy()
-                              for i in range(0, n, batch)])
+    samples = sample_many(gen, n, seed, batch)
     per_seq = sequence_nll(oracle, samples, batch)
     return float(per_seq.mean() / samples.shape[1]), samples, per_seq
 

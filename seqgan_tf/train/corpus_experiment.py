@@ -1,0 +1,163 @@
+"""Experiments on a real corpus (paper §5: poems, Table 2): NLL-test curve, BLEU / Self-BLEU of MLE and SeqGAN.
+
+`CorpusExperiment` runs the same resumable MLE -> D -> adversarial schedule as the synthetic one on a
+`PreparedCorpus`. The curve metric is NLL-test (cheap, every eval_every). At the two points Table 2 compares, the
+end of MLE pretraining ("mle") and the end of adversarial training ("seqgan"), it also generates poems and scores
+them, and keeps those poems and G's weights. `table2` aggregates seeds into mean ± std and Welch p-values.
+
+BLEU variants (every one is nltk `sentence_bleu` averaged over hypotheses, with the whole reference set for every
+hypothesis, the paper's protocol): `bleuN` unsmoothed (nltk method0), `bleuN_m1` with nltk method1 smoothing.
+Scored on tokens (characters), not ids, so a test token unseen in training can never be matched by accident.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from .. import config as config_lib
+from ..metrics.bleu import ReferenceBLEU, bleu_weights, self_bleu
+from ..metrics.nll import nll_test, sample_many
+from ..metrics.welch import welch_t_test
+from ..results import atomic_write, write_csv, write_json, write_samples
+from .experiment import Experiment
+
+MODELS = ("mle", "seqgan")
+# (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
+COLUMNS = [("bleu2", "BLEU-2"), ("bleu2_m1", "BLEU-2 m1"), ("bleu3_m1", "BLEU-3 m1"), ("bleu4_m1", "BLEU-4 m1"),
+           ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
+PAPER = {"poetry": {"mle": {"bleu2": 0.667}, "seqgan": {"bleu2": 0.7389}, "real": {"bleu2": 0.746}}}
+
+
+def configure(cfg, data):
+    """cfg with the sizes the corpus dictates: vocabulary, sequence length, and as many negatives per d-step as
+    there are training sequences (the official rule)."""
+    if len(data.train) < cfg.batch_size:
+        raise ValueError(f"only {len(data.train)} training sequences, fewer than batch_size {cfg.batch_size}")
+    return config_lib.replace(cfg, vocab_size=len(data.vocab), seq_len=data.seq_len, num_samples=len(data.train))
+
+
+def text_metrics(hyps, references: ReferenceBLEU) -> dict:
+    """BLEU-2..4 (unsmoothed and method1) of hyps against every reference, and Self-BLEU-2 (unsmoothed)."""
+    out = {}
+    for n in (2, 3, 4):
+        out[f"bleu{n}"] = references.mean(hyps, bleu_weights(n))
+        out[f"bleu{n}_m1"] = references.mean(hyps, bleu_weights(n), "method1")
+    out["self_bleu2"] = self_bleu(hyps, 2) if len(hyps) > 1 else None     # leave-one-out needs two
+    return out
+
+
+def real_data_metrics(data) -> dict:
+    """The "real data" row: test sequences scored against the training set, as generated ones are against test."""
+    return text_metrics(data.test, ReferenceBLEU(data.train, max_n=4))
+
+
+class CorpusExperiment(Experiment):
+    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading."""
+    experiment = "corpus"
+
+    def __init__(self, cfg, out_dir, data, render=" ".join, progress=True, log=None):
+        if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
+            raise ValueError("cfg does not match the corpus: build it with corpus_experiment.configure(cfg, data)")
+        self.data, self.render = data, render
+        self.test = data.encoded("test")
+        self.references = ReferenceBLEU(data.test, max_n=4)
+        super().__init__(cfg, out_dir, progress, log)
+
+    def load_real(self):
+        return tf.constant(self.data.encoded("train"))
+
+    def score_generator(self, gen, epoch):
+        return {"nll_test": nll_test(gen, self.test)}
+
+    def score(self, epoch):
+        metrics = super().score(epoch)
+        ends = {"mle": self.cfg.pretrain_g_epochs, "seqgan": self.cfg.pretrain_g_epochs + self.cfg.adv_epochs}
+        for model in (m for m in MODELS if ends[m] == epoch):
+            self.hist.setdefault("models", {})[model] = {**metrics, **self.keep_model(model, epoch)}
+        return metrics
+
+    def keep_model(self, model, epoch):
+        """Generate, score and save `model`'s poems and weights (seeded by (seed, epoch): a resumed run rewrites
+        the same files). The metrics go into the checkpointed history, so they survive a resume."""
+        gen = self.state.gen
+        n = self.cfg.bleu_samples or len(self.data.test)
+        ids = sample_many(gen, n, self.eval_seed(epoch))
+        hyps = [self.data.vocab.decode(row) for row in ids]
+        write_samples(self.out / f"{model}_samples.txt", ids)
+        atomic_write(self.out / f"{model}_poems.txt", "\n\n".join(self.render(h) for h in hyps) + "\n")
+        tmp = self.out / f".{model}_generator.tmp{os.getpid()}.weights.h5"   # Keras insists on this suffix
+        gen.save_weights(tmp)
+        os.replace(tmp, self.out / f"{model}_generator.weights.h5")
+        return {"epoch": epoch, "n_generated": n, **text_metrics(hyps, self.references)}
+
+    def summary(self, curve):
+        best = min(curve, key=lambda c: c["nll_test"])
+        return {
+            "data": self.data.stats,
+            "models": self.hist["models"],
+            "nll_test": {"random_init": curve[0]["nll_test"], "final": curve[-1]["nll_test"],
+                         "best": best["nll_test"], "best_epoch": best["epoch"]},
+        }
+
+
+def _mean_std(values):
+    if any(v is None for v in values):
+        return None, None
+    values = np.asarray(values, float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else None
+
+
+def table2(runs, real, experiment="poetry"):
+    """Rows of the BLEU table from per-seed metrics.json dicts (`runs`) and the real-data metrics: mean, std over
+    seeds, and the two-sided Welch p-value of SeqGAN vs MLE per metric."""
+    measured = [k for k in runs[0]["models"]["mle"] if k not in ("epoch", "n_generated")]
+    keys = [k for k, _ in COLUMNS if k in measured] + [k for k in measured if k not in dict(COLUMNS)]
+    rows = [{"model": "real", "seeds": 0, **{k: real.get(k) for k in keys}}]
+    for model in MODELS:
+        row = {"model": model, "seeds": len(runs)}
+        for k in keys:
+            row[k], row[f"{k}_std"] = _mean_std([r["models"][model][k] for r in runs])
+        rows.append(row)
+    p = {"model": "p (seqgan vs mle)", "seeds": len(runs)}
+    for k in keys:
+        if rows[1][k] is not None and rows[2][k] is not None:
+            p[k] = welch_t_test([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])[2]
+            p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
+    return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
+            "columns": dict(COLUMNS), "data": runs[0]["data"]}
+
+
+def _cell(row, key):
+    value = row.get(key)
+    if value is None:
+        return "—"
+    if row["model"].startswith("p "):
+        return f"{value:.2g}"
+    std = row.get(f"{key}_std")
+    return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
+
+
+def write_table2(out_dir, table, title, examples=3):
+    """table2.json (everything), table2.csv (one row per model, every metric), table2.md (the main columns and
+    the first `examples` poems of each model from the first seed's directory)."""
+    write_json(out_dir / "table2.json", table)
+    write_csv(out_dir / "table2.csv", table["rows"],
+              ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
+    lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in COLUMNS) + " |",
+             "|---" * (len(COLUMNS) + 1) + "|"]
+    lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in COLUMNS) + " |"
+              for row in table["rows"]]
+    if table.get("paper"):
+        paper = ", ".join(f"{m} {v['bleu2']}" for m, v in table["paper"].items())
+        lines += ["", f"Paper (BLEU-2, smoothing not stated): {paper}."]
+    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. "
+              "BLEU-n: nltk sentence BLEU with every test poem as a reference, averaged (real: test poems against "
+              "the training set); m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, leave-one-out; NLL-test: "
+              "per-token NLL of the test set. All variants in table2.csv / table2.json."]
+    first = out_dir / f"seed{table['seeds'][0]}"
+    for model in MODELS:
+        poems = (first / f"{model}_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")[:examples]
+        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(poems).split("\n"), "```"]
+    atomic_write(out_dir / "table2.md", "\n".join(lines) + "\n")

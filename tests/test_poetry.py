@@ -1,0 +1,254 @@
+"""Poems (issue 6): parsing and filtering, vocabulary, split and cache, metric wiring, the script, bad input."""
+import io
+import json
+import math
+import tarfile
+
+import numpy as np
+import pytest
+from conftest import ROOT, last_line, run_script
+
+from seqgan_tf.data import corpus, poetry
+from seqgan_tf.metrics.welch import t_two_sided_p, welch_t_test
+from seqgan_tf.train import corpus_experiment as ce
+
+SCRIPT = ROOT / "reproduce" / "poetry_bleu.py"
+FIXTURE = ROOT / "tests" / "fixtures" / "quatrains.txt"
+FIRST = "床前明月光疑是地上霜举头望明月低头思故乡"
+
+
+# -- parsing and filtering ---------------------------------------------------------------------------------
+def test_fixture_parses_to_20_characters_without_punctuation():
+    poems = poetry.load_poem_file(FIXTURE)
+    assert len(poems) == 26 and all(len(p) == 20 for p in poems)
+    assert "".join(poems[0]) == FIRST
+    assert not {c for p in poems for c in p} & set(poetry.PUNCTUATION)
+
+
+@pytest.mark.parametrize("line, ok", [
+    ("床 前 明 月 光 ， 疑 是 地 上 霜 。 举 头 望 明 月 ， 低 头 思 故 乡 。 ", True),   # shi.txt layout
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡。", True),                        # punctuated, no spaces
+    (FIRST, True),                                                                   # characters only
+    (FIRST[:19], False),                                                             # one short
+    (FIRST + "啊", False),
+    ("床前明月，光疑是地上霜。举头望明月，低头思故乡。", False),                        # mark inside a line
+    ("床前明月光疑是地上霜举头望明月低头思故，乡", False),                              # 20 chars incl. a mark
+    ("床前 明月 光 疑 是 地 上 霜 举 头 望 明 月 低 头 思 故 乡", False),               # multi-character tokens
+])
+def test_parse_line(line, ok):
+    chars = poetry.parse_line(line)
+    assert (chars == list(FIRST)) if ok else chars is None
+
+
+def test_plain_file_wrong_line_is_named(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text(f"{FIRST}\n\n{FIRST}\n{FIRST[:15]}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"plain.txt:4: not a 5-character quatrain \(15 characters"):
+        poetry.load_poem_file(path)
+    path.write_text(f"{FIRST}\n\n{FIRST}\n", encoding="utf-8")
+    assert poetry.load_poem_file(path) == [list(FIRST)] * 2          # blank lines are skipped
+
+
+@pytest.mark.parametrize("paragraphs, kept", [
+    (["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"], True),
+    (["床前明月光！疑是地上霜？举头望明月；低头思故乡。"], True),
+    (["床前明月光，疑是地上霜。"], False),                                              # 2 lines
+    (["床前明月光，疑是地上霜。举头望明月，低头思故乡。"] * 2, False),                    # 8 lines
+    (["朝辭白帝彩雲間，千里江陵一日還。", "兩岸猿聲啼不住，輕舟已過萬重山。"], False),      # 7 characters
+    (["床前明月光，疑是地上□。", "举头望明月，低头思故乡。"], False),                    # not all Han
+])
+def test_quatrain_filter(paragraphs, kept):
+    assert (poetry.quatrain(paragraphs) == list(FIRST)) if kept else poetry.quatrain(paragraphs) is None
+
+
+def _package(records_by_file):
+    """A chinese-poetry-like tarball: {relative path: list of records} -> bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, records in records_by_file.items():
+            data = json.dumps(records, ensure_ascii=False).encode()
+            info = tarfile.TarInfo(f"package/dist/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+QUATRAIN = {"paragraphs": ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"], "title": "静夜思"}
+SEVEN = {"paragraphs": ["朝辭白帝彩雲間，千里江陵一日還。", "兩岸猿聲啼不住，輕舟已過萬重山。"]}
+
+
+def test_chinese_poetry_tarball_and_directory(tmp_path):
+    files = {"quantangshi/poet.tang.0.json": [QUATRAIN, SEVEN, QUATRAIN],
+             "quantangshi/poet.song.1000.json": [SEVEN, QUATRAIN],
+             "yudingquantangshi/json/001.json": [QUATRAIN] * 5,          # another edition of the same poems
+             "quantangshi/authors.tang.json": [{"name": "x"}]}
+    tgz = tmp_path / "pkg.tgz"
+    tgz.write_bytes(_package(files))
+    poems, stats = poetry.load_chinese_poetry(tgz)
+    assert poems == [list(FIRST)] * 3 and stats == {"poems_read": 5, "quatrains_kept": 3}
+    with tarfile.open(tgz) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    assert poetry.load_chinese_poetry(tmp_path / "unpacked") == (poems, stats)
+
+
+# -- vocabulary, split, cache ------------------------------------------------------------------------------
+def test_vocabulary_round_trip_unknown_and_save_load(tmp_path):
+    seqs = [list("abca"), list("bcaa")]
+    vocab = corpus.Vocabulary.build(seqs)
+    assert vocab.tokens == [corpus.UNK, "a", "b", "c"]                 # UNK first, then by count, ties first seen
+    assert vocab.decode(vocab.encode(list("cab"))) == list("cab")
+    ids = vocab.encode(list("axb"))
+    assert ids.dtype == np.int32 and ids.tolist() == [1, vocab.unk_id, 2] and vocab.unk_id == 0
+    assert vocab.decode(ids) == ["a", corpus.UNK, "b"]
+    vocab.save(tmp_path / "vocab.txt")
+    loaded = corpus.Vocabulary.load(tmp_path / "vocab.txt")
+    assert loaded.tokens == vocab.tokens and loaded.encode(list("axb")).tolist() == ids.tolist()
+    capped = corpus.Vocabulary.build(seqs, max_size=2)
+    assert capped.tokens == [corpus.UNK, "a"] and capped.encode(list("bc")).tolist() == [0, 0]
+    assert corpus.Vocabulary.build([["the", "cat"]]).encode(corpus.tokenize("the  dog", "word")).tolist() == [1, 0]
+
+
+def test_load_sequences_checks_length(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c\nd e f\nx y\n")
+    assert corpus.load_sequences(path, "word")[2] == ["x", "y"]
+    with pytest.raises(ValueError, match=r"c.txt:3: expected 3 tokens, got 2"):
+        corpus.load_sequences(path, "word", length=3)
+    assert corpus.load_sequences(path, "char")[0] == ["a", "b", "c"]            # char mode: spaces are layout
+
+
+def test_split_is_fixed_disjoint_and_sized():
+    train, test = corpus.split(1000, 0.1, seed=0)
+    assert len(test) == 100 and len(train) == 900
+    assert sorted(np.concatenate([train, test]).tolist()) == list(range(1000))
+    again = corpus.split(1000, 0.1, seed=0)
+    assert np.array_equal(again[1], test) and not np.array_equal(corpus.split(1000, 0.1, seed=1)[1], test)
+
+
+def test_prepare_caches_and_builds_vocabulary_from_train_only(tmp_path):
+    poems = poetry.load_poem_file(FIXTURE)
+    data = poetry.prepare("shi", FIXTURE, tmp_path, 0.1, 0)
+    assert data.stats["train"] == 23 and data.stats["test"] == 3 and data.seq_len == 20
+    assert sorted(map(tuple, data.train + data.test)) == sorted(map(tuple, poems))
+    assert set(data.vocab.tokens) == {corpus.UNK} | {c for p in data.train for c in p}
+    unknown = sum(c not in data.vocab for p in data.test for c in p)
+    assert unknown > 0 and data.stats["test_unknown_tokens"] == unknown
+    assert (data.encoded("test") == 0).sum() == unknown
+    assert poetry.prepare("shi", FIXTURE, tmp_path, 0.1, 0).path == data.path
+    assert poetry.prepare("shi", FIXTURE, tmp_path, 0.2, 0).path != data.path
+    assert len(list(tmp_path.iterdir())) == 2                          # no temporary directories left
+
+
+# -- metrics wiring ----------------------------------------------------------------------------------------
+def test_text_metrics_match_nltk_on_characters():
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    poems = [list(p) for p in ("床前明月光疑是地上霜", "举头望明月低头思故乡", "春眠不觉晓处处闻啼鸟")]
+    hyps = [list("床前明月光处处闻啼鸟"), list("低头思故乡疑是地上霜"), list("白日依山尽黄河入海流")]
+    m = ce.text_metrics(hyps, ce.ReferenceBLEU(poems))
+    for n in (2, 3, 4):
+        w = (1 / n,) * n
+        assert m[f"bleu{n}"] == pytest.approx(np.mean([sentence_bleu(poems, h, w) for h in hyps]), abs=1e-9)
+        m1 = np.mean([sentence_bleu(poems, h, w, smoothing_function=SmoothingFunction().method1) for h in hyps])
+        assert m[f"bleu{n}_m1"] == pytest.approx(m1, abs=1e-9)
+    self2 = np.mean([sentence_bleu(hyps[:i] + hyps[i + 1:], h, (0.5, 0.5)) for i, h in enumerate(hyps)])
+    assert m["self_bleu2"] == pytest.approx(self2, abs=1e-9)
+
+
+def test_real_row_scores_test_against_train():
+    train = [list("床前明月光疑是地上霜举头望明月低头思故乡"), list("春眠不觉晓处处闻啼鸟夜来风雨声花落知多少")]
+    data = corpus.PreparedCorpus(train=train, test=[train[1]], vocab=corpus.Vocabulary.build(train), stats={},
+                                 path=None)
+    real = ce.real_data_metrics(data)
+    assert real["bleu4"] == pytest.approx(1.0) and real["self_bleu2"] is None   # a test poem that is in train
+    data.test = [list("白日依山尽黄河入海流欲穷千里目更上一层楼"), train[0]]
+    real = ce.real_data_metrics(data)
+    assert real["bleu2_m1"] == pytest.approx(0.5 * (1 + ce.ReferenceBLEU(train).sentence(data.test[0], (.5, .5),
+                                                                                      "method1")))
+    assert real["bleu2_m1"] < 0.6 and 0 <= real["self_bleu2"] < 0.1
+
+
+def test_welch_p_value():
+    assert t_two_sided_p(2.228, 10) == pytest.approx(0.05, abs=2e-4)   # the textbook 5% critical value
+    assert t_two_sided_p(12.706, 1) == pytest.approx(0.05, abs=2e-5)
+    a, b = [0.60, 0.62, 0.61], [0.70, 0.73, 0.69, 0.71]
+    t, df, p = welch_t_test(a, b)
+    scipy_stats = pytest.importorskip("scipy.stats")
+    ref = scipy_stats.ttest_ind(b, a, equal_var=False)
+    assert t == pytest.approx(ref.statistic, rel=1e-12) and p == pytest.approx(ref.pvalue, rel=1e-9)
+    assert math.isnan(welch_t_test([1, 1], [2, 2])[2]) and math.isnan(welch_t_test([1], [2, 3])[2])
+
+
+def test_table2_aggregates_seeds():
+    runs = [{"seed": s, "data": {}, "models": {"mle": {"epoch": 4, "bleu2": x, "nll_test": 5.0},
+                                                "seqgan": {"epoch": 8, "bleu2": y, "nll_test": 5.0}}}
+            for s, x, y in [(0, 0.60, 0.70), (1, 0.62, 0.73), (2, 0.61, 0.69)]]
+    rows = {r["model"]: r for r in ce.table2(runs, {"bleu2": 0.75})["rows"]}
+    assert rows["real"]["bleu2"] == 0.75 and rows["real"]["nll_test"] is None
+    assert rows["seqgan"]["bleu2"] == pytest.approx(0.70667, abs=1e-5)
+    assert rows["mle"]["bleu2_std"] == pytest.approx(np.std([0.60, 0.62, 0.61], ddof=1))
+    assert rows["p (seqgan vs mle)"]["bleu2"] == welch_t_test([0.60, 0.62, 0.61], [0.70, 0.73, 0.69])[2] < 0.05
+    assert rows["p (seqgan vs mle)"]["nll_test"] is None and "epoch" not in rows["mle"]
+
+
+# -- the script ----------------------------------------------------------------------------------------------
+SMOKE = ["--preset", "smoke", "--corpus", FIXTURE, "--batch_size", "8", "--seeds", "2"]
+
+
+def test_smoke_script_writes_table_and_poems(tmp_path):
+    out = tmp_path / "out"
+    r = run_script(SCRIPT, *SMOKE, "--out", out, "--cache", tmp_path / "cache", timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = json.loads((out / "table2.json").read_text())
+    assert [row["model"] for row in table["rows"]] == ["real", "mle", "seqgan", "p (seqgan vs mle)"]
+    assert table["seeds"] == [0, 1] and table["data"]["test"] == 3
+    for row in table["rows"][1:3]:
+        assert all(0 <= row[k] <= 1 for k in ("bleu2", "bleu2_m1", "bleu3_m1", "bleu4_m1", "self_bleu2"))
+        assert 0 < row["nll_test"] < 10 and row["seeds"] == 2
+    csv = (out / "table2.csv").read_text().splitlines()
+    assert len(csv) == 5 and csv[0].startswith("model,seeds,bleu2,bleu2_std,bleu2_m1,")
+    md = (out / "table2.md").read_text(encoding="utf-8")
+    assert md.count("\n| ") == 5 and "| seqgan | " in md and "mle samples" in md
+    metrics = json.loads((out / "seed0" / "metrics.json").read_text())
+    assert metrics["models"]["mle"]["epoch"] == 4 and metrics["models"]["seqgan"]["epoch"] == 8
+    assert metrics["models"]["seqgan"]["nll_test"] == metrics["curve"][-1]["nll_test"]
+    for model in ("mle", "seqgan"):
+        poems = (out / "seed0" / f"{model}_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")
+        assert len(poems) == 3
+        assert all([len(line) for line in p.split("\n")] == [5] * 4 for p in poems)
+    # the saved MLE generator is the one that was scored
+    from seqgan_tf import config
+    from seqgan_tf.metrics.nll import nll_test
+    from seqgan_tf.models import Generator
+    data = corpus.load_prepared(next((tmp_path / "cache").iterdir()))
+    gen = Generator.from_config_obj(config.make("smoke", **{k: metrics["config"][k] for k in ("vocab_size",)}))
+    gen.load_weights(out / "seed0" / "mle_generator.weights.h5")
+    assert nll_test(gen, data.encoded("test")) == pytest.approx(metrics["models"]["mle"]["nll_test"], rel=1e-5)
+
+
+def _zero_quatrains(tmp):
+    path = tmp / "sevens.tgz"
+    path.write_bytes(_package({"quantangshi/poet.tang.0.json": [SEVEN, SEVEN]}))
+    return path
+
+
+@pytest.mark.parametrize("make, source, message", [
+    (lambda t: t / "missing.txt", "shi", "corpus file not found"),
+    (lambda t: t / "empty.txt", "shi", "empty corpus"),
+    (lambda t: t / "ragged.txt", "shi", "ragged.txt:2: not a 5-character quatrain (19 characters"),
+    (lambda t: t / "binary.txt", "shi", "binary.txt:1: not UTF-8 text"),
+    (lambda t: t / "corrupt.tgz", "chinese-poetry", "corrupt.tgz: not a readable npm tarball"),
+    (_zero_quatrains, "chinese-poetry", "sevens.tgz: zero 5-character quatrains after filtering (2 poems read)"),
+])
+def test_bad_input_one_line_error_nothing_prepared(tmp_path, make, source, message):
+    (tmp_path / "empty.txt").write_text("\n  \n")
+    (tmp_path / "ragged.txt").write_text(f"{FIRST}\n{FIRST[:19]}\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    (tmp_path / "corrupt.tgz").write_bytes(_package({"quantangshi/poet.tang.0.json": [QUATRAIN]})[:40])
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    r = run_script(SCRIPT, *SMOKE, "--source", source, "--corpus", make(tmp_path), "--cache", cache, "--out", out,
+                   timeout=120)
+    assert r.returncode != 0
+    assert message in last_line(r.stderr) and last_line(r.stderr).startswith("error: "), r.stderr[-1500:]
+    assert "Traceback" not in r.stderr
+    assert not cache.exists() or not any(cache.rglob("*")), list(cache.rglob("*"))
+    assert not out.exists()
