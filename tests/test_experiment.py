@@ -165,3 +165,13 @@ def test_unwritable_output_directory(tmp_path):
     blocker.write_text("not a directory")
     r = run_script(SCRIPT, "--preset", "smoke", "--out", blocker / "sub", timeout=120)
     assert r.returncode != 0 and "cannot create output directory" in last_line(r.stderr), r.stderr[-1500:]
+
+
+def test_oracle_corpus_export_is_the_training_corpus(tmp_path):
+    from seqgan_tf import config
+    from seqgan_tf.train.experiment import load_oracle, real_data_seed
+    r = run_script(ROOT / "data" / "oracle_corpus.py", "--preset", "smoke", "--out", tmp_path / "real.txt")
+    assert r.returncode == 0, r.stderr[-1500:]
+    written = np.loadtxt(tmp_path / "real.txt", dtype=np.int64)
+    cfg = config.make("smoke")
+    np.testing.assert_array_equal(written, load_oracle(cfg).sample(cfg.num_samples, real_data_seed(cfg)).numpy())

@@ -61,6 +61,11 @@ def load_oracle(cfg) -> Oracle:
     return oracle
 
 
+def real_data_seed(cfg):
+    """Seed of the synthetic "real" corpus: fixed by cfg.seed alone, so a resumed run redraws the same corpus."""
+    return tf.constant([cfg.seed, 1], tf.int64)
+
+
 def oracle_fingerprint(cfg) -> str:
     if cfg.oracle == "random":
         return f"random(seed={cfg.oracle_seed})"
@@ -332,7 +337,7 @@ class SyntheticExperiment(Experiment):
         # Held-out oracle sequences for NLL-test: G's NLL on real data, which (unlike NLL-oracle) also
         # punishes a G that drops modes, so the two together show the quality/diversity trade-off.
         self.held_out = self.oracle.sample(min(self.cfg.num_samples, 2000), tf.constant([self.cfg.seed, 2], tf.int64))
-        real = self.oracle.sample(self.cfg.num_samples, tf.constant([self.cfg.seed, 1], tf.int64))
+        real = self.oracle.sample(self.cfg.num_samples, real_data_seed(self.cfg))
         if not self.hist.get("real_nll_oracle"):
             self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
         return real
