@@ -26,7 +26,8 @@ def parse_methods(text):
     methods = list(config.METHODS) if text == "all" else [m.strip() for m in text.split(",")]
     unknown = [m for m in methods if m not in config.METHODS]
     if unknown or not methods:
-        raise ValueError(f"unknown method {', '.join(map(repr, unknown)) or repr(text)}; choose 'all' or from {', '.join(config.METHODS)}")
+        raise ValueError(f"unknown method {', '.join(map(repr, unknown)) or repr(text)}; "
+                         f"choose 'all' or from {', '.join(config.METHODS)}")
     return methods
 
 

@@ -14,7 +14,8 @@ def one_line_errors():
     """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line."""
     # Exceptions of modules not yet imported cannot be raised, so only loaded ones are looked up: a script
     # that never touches TensorFlow (reproduce/figures.py) does not pay seconds to import it.
-    oracle, experiment = sys.modules.get(f"{__package__}.models.oracle"), sys.modules.get(f"{__package__}.train.experiment")
+    oracle = sys.modules.get(f"{__package__}.models.oracle")
+    experiment = sys.modules.get(f"{__package__}.train.experiment")
     OracleFormatError = getattr(oracle, "OracleFormatError", ValueError)
     ConfigMismatch, Diverged, Interrupted = (getattr(experiment, name, _Never) for name in
                                              ("ConfigMismatch", "Diverged", "Interrupted"))

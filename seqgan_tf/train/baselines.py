@@ -79,7 +79,7 @@ def bleu_references(real, cfg):
     """The reference table: a fixed random fraction cfg.bleu_refs of the real sequences (earlier code: 40%),
     chosen by cfg.seed alone so a resumed run picks the same ones."""
     real = np.asarray(real)
-    pick = tf.random.experimental.stateless_shuffle(tf.range(len(real)), tf.constant([cfg.seed, 2], tf.int64))
+    pick = tf.random.experimental.stateless_shuffle(tf.range(len(real)), tf.constant([cfg.seed, 3], tf.int64))
     n = max(1, int(round(cfg.bleu_refs * len(real))))
     return ReferenceBLEU(real[np.sort(pick.numpy()[:n])].tolist(), max_n=cfg.bleu_n)
 
