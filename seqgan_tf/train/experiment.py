@@ -377,6 +377,12 @@ class SyntheticExperiment(Experiment):
 
         best = min(curve, key=lambda c: c["nll_oracle"])
         return {
+            "method": cfg.method,
+            "per_sequence_nll": {
+                "note": "oracle NLL summed over the T tokens of each of the n samples of an evaluation; "
+                        "mean and var (ddof 1) per evaluated epoch",
+                **self.hist.get("per_seq_nll", {}),
+            },
             "oracle": oracle_fingerprint(cfg),
             "nll_oracle": {
                 "random_init": at(0),
@@ -387,12 +393,6 @@ class SyntheticExperiment(Experiment):
                                         default=None),
                 "real_data": self.hist["real_nll_oracle"],
                 "note": "final = last evaluation; best = lowest evaluation (the paper's figure may be a best)",
-            },
-            "method": cfg.method,
-            "per_sequence_nll": {
-                "note": "oracle NLL summed over the T tokens of each of the n samples of an evaluation; "
-                        "mean and var (ddof 1) per evaluated epoch",
-                **self.hist.get("per_seq_nll", {}),
             },
         }
 
