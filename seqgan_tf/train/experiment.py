@@ -216,6 +216,8 @@ class Experiment:
                                  + "); use another --out or delete that directory")
         self.ckpt.restore(latest).assert_existing_objects_matched()
         self.hist = json.loads(self.state.history.numpy())
+        if ckpt_dir.parent != self.out:
+            self.hist.pop("projected", None)    # it projected the pretraining run's schedule, not this method's
         self.resumed_from = [int(x) for x in self.state.done.numpy()]
         self.log(f"resumed from {latest}: {dict(zip(PHASES, self.resumed_from))} units done")
         return True
