@@ -5,11 +5,20 @@ import sys
 from pathlib import Path
 
 
+class _Never(Exception):
+    """Stands for an exception type whose module is not loaded (so it is never raised)."""
+
+
 @contextlib.contextmanager
 def one_line_errors():
     """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line."""
-    from .models.oracle import OracleFormatError
-    from .train.experiment import ConfigMismatch, Diverged, Interrupted
+    # Exceptions of modules not yet imported cannot be raised, so only loaded ones are looked up: a script
+    # that never touches TensorFlow (reproduce/figures.py) does not pay seconds to import it.
+    oracle = sys.modules.get(f"{__package__}.models.oracle")
+    experiment = sys.modules.get(f"{__package__}.train.experiment")
+    OracleFormatError = getattr(oracle, "OracleFormatError", ValueError)
+    ConfigMismatch, Diverged, Interrupted = (getattr(experiment, name, _Never) for name in
+                                             ("ConfigMismatch", "Diverged", "Interrupted"))
     try:
         yield
     except Interrupted as e:

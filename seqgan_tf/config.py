@@ -51,6 +51,15 @@ class Config:
                                      # "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g (what it intended)
     rollout_beta: float = 0.8     # update rate of the delayed copy
     rollout_chunk: int = 4096     # rows per D call inside the rollout graph (bounds memory; results unchanged)
+    # --- Table 1 methods (issue 4): what replaces the adversarial round; all start from one MLE checkpoint ---
+    method: str = "seqgan"        # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling epochs), "pg_bleu"
+    ss_schedule: str = "linear"   # how ε = P(feed G's own sample) rises over the rounds: "linear", "exponential"
+                                  # (fast start) or "inverse_sigmoid" (slow start); earlier code: linear
+    ss_max: float = 0.6           # ε reached in the last round (earlier code: P(true token) 1.0 -> 0.4)
+    bleu_n: int = 3               # PG-BLEU reward: sentence BLEU-n, uniform weights (earlier code: BLEU-3)
+    bleu_refs: float = 0.4        # fraction of the real sequences used as references (earlier code: a random 40%)
+    bleu_smoothing: str = "none"  # "none" (earlier code, nltk method0) or "method1"
+    bleu_rollout_num: int = 0     # MC completions per prefix; 0 = rollout_num as SeqGAN (earlier code: 1)
     # --- run ---
     seed: int = 88                # official SEED
     checkpoint_every: int = 1     # checkpoint after every N epochs / d-steps / rounds (and at each phase end)
@@ -70,6 +79,9 @@ class Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+
+METHODS = ("seqgan", "mle", "ss", "pg_bleu")
+SS_SCHEDULES = ("linear", "exponential", "inverse_sigmoid")
 
 PRESETS = {
     "paper": Config(preset="paper"),
@@ -110,6 +122,14 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"rollout_beta must be in [0, 1], got {cfg.rollout_beta}")
     if cfg.rollout_policy not in ("current", "delayed"):
         raise ValueError(f"rollout_policy must be 'current' or 'delayed', got {cfg.rollout_policy!r}")
+    if cfg.method not in METHODS:
+        raise ValueError(f"unknown method {cfg.method!r}; choose one of {', '.join(METHODS)}")
+    if cfg.ss_schedule not in SS_SCHEDULES:
+        raise ValueError(f"ss_schedule must be one of {', '.join(SS_SCHEDULES)}, got {cfg.ss_schedule!r}")
+    if not 0 <= cfg.ss_max <= 1 or not 0 < cfg.bleu_refs <= 1:
+        raise ValueError(f"ss_max must be in [0, 1] and bleu_refs in (0, 1], got {cfg.ss_max}, {cfg.bleu_refs}")
+    if cfg.bleu_n <= 0 or cfg.bleu_rollout_num < 0 or cfg.bleu_smoothing not in ("none", "method1"):
+        raise ValueError("bleu_n must be positive, bleu_rollout_num >= 0, bleu_smoothing 'none' or 'method1'")
     if len(cfg.d_filter_sizes) != len(cfg.d_num_filters) or not cfg.d_filter_sizes:
         raise ValueError("d_filter_sizes and d_num_filters must be non-empty and of equal length")
     if min(cfg.d_filter_sizes) <= 0 or min(cfg.d_num_filters) <= 0:

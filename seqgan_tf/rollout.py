@@ -18,14 +18,26 @@ def prob_real_chunked(disc, seqs, chunk):
     return out.concat()
 
 
+def rollout_completions(rollout_gen, seqs, n, seed):
+    """Every Monte-Carlo completion of seqs (B, T): ((T-1)*n*B, T), block g of n*B rows keeps g+1 tokens."""
+    B, T = tf.shape(seqs)[0], seqs.shape[1]
+    keep = tf.repeat(tf.range(1, T), n * B)
+    return rollout_gen.complete(tf.tile(seqs, [(T - 1) * n, 1]), keep, seed)
+
+
+def mc_rewards(done_scores, final_scores, n):
+    """Eq. (4) from scores: done_scores ((T-1)*n*B,) of `rollout_completions`, final_scores (B,) of the
+    sequences themselves -> Q (B, T): the mean over the n completions for t < T, the sequence's score at t = T."""
+    B = tf.shape(final_scores)[0]
+    q = tf.reduce_mean(tf.reshape(tf.cast(done_scores, tf.float32), [-1, n, B]), axis=1)
+    return tf.transpose(tf.concat([q, tf.cast(final_scores, tf.float32)[None]], axis=0))
+
+
 @tf.function
 def rollout_rewards(rollout_gen, disc, seqs, n, seed, chunk=4096):
     """Rewards Q (B, T) for seqs (B, T) int32 from `n` completions per prefix; `seed` (2,) int32."""
-    B, T = tf.shape(seqs)[0], seqs.shape[1]
-    keep = tf.repeat(tf.range(1, T), n * B)                            # block g of n*B rows keeps g tokens
-    done = rollout_gen.complete(tf.tile(seqs, [(T - 1) * n, 1]), keep, seed)    # ((T-1)*n*B, T)
-    q = tf.reduce_mean(tf.reshape(prob_real_chunked(disc, done, chunk), [T - 1, n, B]), axis=1)
-    return tf.transpose(tf.concat([q, disc.prob_real(seqs)[None]], axis=0))     # t = T: exactly D(Y)
+    done = rollout_completions(rollout_gen, seqs, n, seed)
+    return mc_rewards(prob_real_chunked(disc, done, chunk), disc.prob_real(seqs), n)
 
 
 def track(rollout_gen, gen, beta):

@@ -7,6 +7,7 @@ seeds every stochastic op, the progress counters and the metrics so far are all 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 from .. import config as config_lib
 from ..metrics.nll import nll_oracle, nll_test
 from ..models import Discriminator, Generator, Oracle
+from . import baselines
 from .adversarial import adversarial_round
 from .pretrain import adam, d_block, mle_epoch
 from .projection import describe, measure_rates, project
@@ -145,12 +147,16 @@ class Experiment:
 
     Subclasses say what the real data is (`load_real`), how the generator is scored (`score`, a dict of
     metrics for one evaluation) and what the result files hold (`summary`, `write_extra`). `adversarial_step`
-    is one round of Algorithm 1; a baseline method replaces it. `run()` returns the metrics dict.
+    is one round of Algorithm 1, or of the baseline cfg.method names. `run()` returns the metrics dict.
+    `init_from`: a directory holding a finished run of `pretrain_config(cfg)`; a run with no checkpoint of its
+    own starts from that one's, so every method of a seed shares the same MLE pretraining.
     """
     experiment = "experiment"
 
-    def __init__(self, cfg, out_dir, progress=True, log=None):
+    def __init__(self, cfg, out_dir, progress=True, log=None, init_from=None):
         self.cfg, self.out = cfg, Path(out_dir)
+        self.init_from = None if init_from is None else Path(init_from)
+        self._bleu_refs = None
         self.progress = progress
         self.log = log or tqdm.write
         if cfg.deterministic:
@@ -183,24 +189,40 @@ class Experiment:
         """Experiment-specific result files (written after metrics.json)."""
 
     def adversarial_step(self, real, i):
-        """One round of Algorithm 1 (see train/adversarial.py); returns its logs."""
-        return adversarial_round(self.state, real, self.state.rng)
+        """One round of Algorithm 1 (see train/adversarial.py) or of a baseline (train/baselines.py); its logs."""
+        s, method = self.state, self.cfg.method
+        if method == "mle":
+            return baselines.mle_round(s, real)
+        if method == "ss":
+            return baselines.ss_round(s, real, i)
+        if method == "pg_bleu":
+            if self._bleu_refs is None:
+                self._bleu_refs = baselines.bleu_references(real, self.cfg)
+            return baselines.pg_bleu_round(s, self._bleu_refs)
+        return adversarial_round(s, real, s.rng)
 
     # -- checkpoints -----------------------------------------------------------------------------------
     def restore(self):
         """Restore the latest checkpoint if there is one; refuse a different configuration."""
-        latest = self.manager.latest_checkpoint
+        latest, ckpt_dir, expected = self.manager.latest_checkpoint, self.out / "checkpoints", self.cfg
+        if latest is None and self.init_from is not None:
+            ckpt_dir, expected = self.init_from / "checkpoints", pretrain_config(self.cfg)
+            latest = tf.train.latest_checkpoint(ckpt_dir)
+            if latest is None:
+                raise FileNotFoundError(f"no pretraining checkpoint in {ckpt_dir} to start from")
         if latest is None:
             return False
-        saved = json.loads((self.out / "checkpoints" / "config.json").read_text())
-        mine = json.loads(json.dumps(self.cfg.to_dict()))
+        saved = json.loads((ckpt_dir / "config.json").read_text())
+        mine = json.loads(json.dumps(expected.to_dict()))
         diff = sorted(k for k in set(saved) | set(mine) if k not in RESUMABLE_FIELDS and saved.get(k) != mine.get(k))
         if diff:
-            raise ConfigMismatch(f"{self.out} holds a checkpoint of a different config ("
+            raise ConfigMismatch(f"{ckpt_dir.parent} holds a checkpoint of a different config ("
                                  + ", ".join(f"{k}: {saved.get(k)!r} there, {mine.get(k)!r} now" for k in diff)
                                  + "); use another --out or delete that directory")
         self.ckpt.restore(latest).assert_existing_objects_matched()
         self.hist = json.loads(self.state.history.numpy())
+        if ckpt_dir.parent != self.out:
+            self.hist.pop("projected", None)    # it projected the pretraining run's schedule, not this method's
         self.resumed_from = [int(x) for x in self.state.done.numpy()]
         self.log(f"resumed from {latest}: {dict(zip(PHASES, self.resumed_from))} units done")
         return True
@@ -239,6 +261,8 @@ class Experiment:
         if "projected" in self.hist:
             self.log(describe(self.hist["projected"]))
         n_mle, n_dpre, n_adv = cfg.pretrain_g_epochs, cfg.pretrain_d_steps, cfg.adv_epochs
+        if cfg.method != "seqgan":
+            n_dpre = 0                  # the baselines have no discriminator
         with deferred_interrupt() as interrupt:
             # ---- Phase 1: MLE pretraining of G ----------------------------------------------------------
             self._phase(0, n_mle, "pretrain_g", interrupt, lambda i: self._mle_epoch(real, i))
@@ -329,9 +353,9 @@ class SyntheticExperiment(Experiment):
     """The synthetic benchmark: an oracle LSTM makes the real data; quality is NLL-oracle (paper §4)."""
     experiment = "synthetic"
 
-    def __init__(self, cfg, out_dir, progress=True, log=None):
+    def __init__(self, cfg, out_dir, progress=True, log=None, init_from=None):
         self.oracle = load_oracle(cfg)
-        super().__init__(cfg, out_dir, progress, log)
+        super().__init__(cfg, out_dir, progress, log, init_from)
 
     def load_real(self):
         # Held-out oracle sequences for NLL-test: G's NLL on real data, which (unlike NLL-oracle) also
@@ -347,6 +371,14 @@ class SyntheticExperiment(Experiment):
                                                          self.eval_seed(epoch))
         return {"nll_oracle": nll, "nll_test": nll_test(gen, self.held_out)}
 
+    def score(self, epoch):
+        metrics = super().score(epoch)
+        # Sufficient statistics of the per-sequence NLLs, so Table 1's pooled test needs no sample files.
+        x = self.per_seq_nll.astype(np.float64)
+        self.hist.setdefault("per_seq_nll", {})[str(epoch)] = {"n": int(x.size), "mean": float(x.mean()),
+                                                               "var": float(x.var(ddof=1))}
+        return metrics
+
     def summary(self, curve):
         cfg = self.cfg
 
@@ -355,6 +387,12 @@ class SyntheticExperiment(Experiment):
 
         best = min(curve, key=lambda c: c["nll_oracle"])
         return {
+            "method": cfg.method,
+            "per_sequence_nll": {
+                "note": "oracle NLL summed over the T tokens of each of the n samples of an evaluation; "
+                        "mean and var (ddof 1) per evaluated epoch",
+                **self.hist.get("per_seq_nll", {}),
+            },
             "oracle": oracle_fingerprint(cfg),
             "nll_oracle": {
                 "random_init": at(0),
@@ -377,3 +415,27 @@ class SyntheticExperiment(Experiment):
         write_samples(self.out / "samples.txt", self.samples)
         atomic_write(self.out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in self.per_seq_nll))
         plots.nll_curve(self.out / "metrics.json", self.out / "nll_curve.png")
+
+
+# -- Table 1: several methods and seeds sharing each seed's MLE pretraining ---------------------------------
+def pretrain_config(cfg):
+    """The shared pretraining run of cfg's seed: MLE only, with every method-specific field at its default."""
+    defaults = config_lib.Config()
+    method_fields = {f: getattr(defaults, f) for f in ("method", "ss_schedule", "ss_max", "bleu_n", "bleu_refs",
+                                                        "bleu_smoothing", "bleu_rollout_num")}
+    return dataclasses.replace(cfg, pretrain_d_steps=0, adv_epochs=0, **method_fields)
+
+
+def run_methods(cfg, methods, seeds, root, progress=True, log=None):
+    """For each seed: MLE pretraining once into root/seed<k>/pretrain, then each method from that checkpoint
+    into root/seed<k>/<method>. Every run resumes from its own checkpoint. Returns {(seed, method): metrics}."""
+    root, results = Path(root), {}
+    for seed in seeds:
+        seed_cfg = dataclasses.replace(cfg, seed=seed)
+        pre_dir = root / f"seed{seed}" / "pretrain"
+        SyntheticExperiment(pretrain_config(seed_cfg), pre_dir, progress, log).run()
+        for method in methods:
+            m_cfg = dataclasses.replace(seed_cfg, method=method)
+            results[seed, method] = SyntheticExperiment(m_cfg, root / f"seed{seed}" / method, progress, log,
+                                                        init_from=pre_dir).run()
+    return results

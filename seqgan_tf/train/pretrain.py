@@ -13,20 +13,25 @@ def mle_loss(gen, seqs):
     return -tf.reduce_mean(gen.token_log_probs(seqs))
 
 
-@tf.function
-def mle_epoch(gen, opt, data, batch_size, seed):
-    """One epoch of MLE over data (N, T), shuffled by `seed`; the last partial batch is dropped (as official).
-    Returns the mean training loss."""
+def supervised_epoch(gen, opt, data, batch_size, seed, loss_fn):
+    """One epoch over data (N, T), shuffled by `seed`, one optimizer step per batch on loss_fn(seqs, i) for batch
+    i; the last partial batch is dropped (as official). Call inside a tf.function. Returns the mean loss."""
     n_batches = tf.shape(data)[0] // batch_size
     perm = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(data)[0]), seed)
     total = tf.constant(0.0)
     for i in tf.range(n_batches):
         seqs = tf.gather(data, perm[i * batch_size:(i + 1) * batch_size])
         with tf.GradientTape() as tape:
-            loss = mle_loss(gen, seqs)
+            loss = loss_fn(seqs, i)
         opt.apply(tape.gradient(loss, gen.trainable_variables), gen.trainable_variables)
         total += loss
     return total / tf.cast(n_batches, tf.float32)
+
+
+@tf.function
+def mle_epoch(gen, opt, data, batch_size, seed):
+    """One epoch of MLE (teacher forcing) over data (N, T); returns the mean training loss."""
+    return supervised_epoch(gen, opt, data, batch_size, seed, lambda seqs, i: mle_loss(gen, seqs))
 
 
 def d_loss(disc, seqs, labels, training, seed=None):

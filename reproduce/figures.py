@@ -1,0 +1,41 @@
+"""Redraw every figure and table from saved results, in seconds, without training.
+
+    python reproduce/figures.py                  # everything under results/
+    python reproduce/figures.py --root /tmp/x    # another results tree
+
+Finds each run's metrics.json (redraws its nll_curve.png) and each directory of seed<k>/<method>/ runs
+(rewrites its table1.{md,csv,json} and figure2.{png,pdf}).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seqgan_tf import cli, plots, table1  # noqa: E402
+from seqgan_tf.results import read_json  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default="results", help="results directory to search (default: results)")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        root = Path(args.root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"no results directory {root}")
+        written = []
+        for path in sorted(root.rglob("metrics.json")):
+            if "curve" in read_json(path):
+                plots.nll_curve(path, path.parent / "nll_curve.png")
+                written.append(path.parent / "nll_curve.png")
+        for d in sorted({p.parent for p in root.rglob("seed*") if p.is_dir()}):
+            if table1.has_runs(d):
+                table1.write(d)
+                plots.figure2(d, d / "figure2")
+                written += [d / "table1.md", d / "figure2.png"]
+        print("\n".join(map(str, written)) or f"no results found under {root}")
+
+
+if __name__ == "__main__":
+    main()
