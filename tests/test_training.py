@@ -99,3 +99,15 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
     after = tf.reduce_sum(smoke.gen.token_log_probs(seqs), axis=1).numpy()
     rewarded, ignored = (after - before)[:16].mean(), (after - before)[16:].mean()
     assert rewarded > 0.3 and rewarded > ignored + 0.3, (rewarded, ignored)
+
+
+def test_delayed_rollout_copy_starts_from_the_pretrained_generator(tmp_path):
+    """The released code builds the rollout network after MLE pretraining: its first rollouts use the MLE G."""
+    from seqgan_tf import config
+    from seqgan_tf.train.experiment import SyntheticExperiment
+    exp = SyntheticExperiment(config.make("smoke", rollout_policy="delayed", adv_epochs=1), tmp_path, progress=False)
+    seen = []
+    exp.adversarial_step = lambda real, i: seen.append([w.numpy() for w in exp.state.rollout_gen.weights]) or {}
+    exp.run()
+    for r, g in zip(seen[0], exp.state.gen.weights):
+        np.testing.assert_array_equal(r, g.numpy())          # G is unchanged by the stubbed round

@@ -312,6 +312,9 @@ class Experiment:
         return {"d/loss": _finite(float(loss), "D pretraining", i + 1), "d/acc": float(acc)}
 
     def _adversarial_round(self, real, i):
+        s = self.state
+        if i == 0 and s.rollout_gen is not s.gen:
+            s.rollout_gen.set_weights(s.gen.get_weights())   # as released: the rollout net starts from the MLE G
         logs = self.adversarial_step(real, i)
         for k, v in logs.items():
             if k.endswith("loss"):
