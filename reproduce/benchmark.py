@@ -6,7 +6,6 @@
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path

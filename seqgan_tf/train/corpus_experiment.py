@@ -19,7 +19,7 @@ import tensorflow as tf
 from .. import config as config_lib
 from ..metrics.bleu import ReferenceBLEU, bleu_weights, self_bleu
 from ..metrics.nll import nll_test, sample_many
-from ..metrics.welch import welch_t_test
+from ..metrics.stats import welch
 from ..results import atomic_write, write_csv, write_json, write_samples
 from .experiment import Experiment
 
@@ -123,7 +123,7 @@ def table2(runs, real, experiment="poetry"):
     p = {"model": "p (seqgan vs mle)", "seeds": len(runs)}
     for k in keys:
         if rows[1][k] is not None and rows[2][k] is not None:
-            p[k] = welch_t_test([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])[2]
+            p[k] = welch([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])["p"]
             p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
     return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
             "columns": dict(COLUMNS), "data": runs[0]["data"]}
