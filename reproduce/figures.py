@@ -4,7 +4,7 @@
     python reproduce/figures.py --root /tmp/x    # another results tree
 
 Finds each run's metrics.json (redraws its nll_curve.png) and each directory of seed<k>/<method>/ runs
-(rewrites its table1.{md,csv,json} and figure2.{png,pdf}).
+(rewrites its table1.{md,csv,json} and figure2.{png,pdf}) and each table2.json (rebuilds Table 2 from its seeds).
 """
 import argparse
 import sys
@@ -34,6 +34,10 @@ def main(argv=None):
                 table1.write(d)
                 plots.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]
+        for path in sorted(root.rglob("table2.json")):
+            from seqgan_tf.train.corpus_experiment import rewrite_table2
+            rewrite_table2(path.parent)
+            written.append(path.parent / "table2.md")
         print("\n".join(map(str, written)) or f"no results found under {root}")
 
 

@@ -13,30 +13,33 @@ from .table1 import LABELS, collect, preset_of  # noqa: E402
 
 
 def nll_curve(metrics_path, png_path):
-    """NLL-oracle vs epoch: MLE pretraining, a vertical line where it ends, then adversarial training."""
+    """The run's quality curve vs epoch — NLL-oracle (synthetic) or NLL-test (corpora) — for MLE pretraining, a
+    vertical line where it ends, then the adversarial (or baseline) rounds. Synthetic runs also show NLL-test dotted
+    on a second axis."""
     m = read_json(metrics_path)
     curve, cfg = m["curve"], m["config"]
+    key = "nll_oracle" if "nll_oracle" in curve[0] else "nll_test"
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     pre = [c for c in curve if c["phase"] == "pretrain_g"]
     adv = [c for c in curve if c["phase"] == "adversarial"]
-    ax.plot([c["epoch"] for c in pre], [c["nll_oracle"] for c in pre], "o-", ms=3, label="MLE pretraining")
+    ax.plot([c["epoch"] for c in pre], [c[key] for c in pre], "o-", ms=3, label="MLE pretraining")
+    method = cfg.get("method", "seqgan")
     if adv:
         start = pre[-1:] if pre and pre[-1]["epoch"] == cfg["pretrain_g_epochs"] else []
-        method = cfg.get("method", "seqgan")
-        ax.plot([c["epoch"] for c in start + adv], [c["nll_oracle"] for c in start + adv], "o-", ms=3,
+        ax.plot([c["epoch"] for c in start + adv], [c[key] for c in start + adv], "o-", ms=3,
                 label=LABELS[method] + (" (adversarial)" if method == "seqgan" else " (after pretraining)"))
     ax.axvline(cfg["pretrain_g_epochs"], color="gray", ls="--", lw=1)
-    real = m["nll_oracle"].get("real_data")
+    real = m.get("nll_oracle", {}).get("real_data") if key == "nll_oracle" else None
     if real:
         ax.axhline(real, color="green", ls=":", lw=1, label=f"real data ({real:.2f})")
-    if all("nll_test" in c for c in curve):
+    if key == "nll_oracle" and all("nll_test" in c for c in curve):
         ax2 = ax.twinx()
         ax2.plot([c["epoch"] for c in curve], [c["nll_test"] for c in curve], ":", color="gray", lw=1)
         ax2.set_ylabel("NLL-test (dotted): G's NLL of held-out real data", color="gray", fontsize=8)
         ax2.tick_params(axis="y", colors="gray", labelsize=8)
     ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)")
-    ax.set_ylabel("NLL-oracle")
-    ax.set_title(f"{LABELS[cfg.get('method', 'seqgan')]} synthetic, preset '{m['preset']}', seed {m['seed']}")
+    ax.set_ylabel({"nll_oracle": "NLL-oracle", "nll_test": "NLL-test (held-out real data)"}[key])
+    ax.set_title(f"{LABELS[method]} {m.get('experiment', '')}, preset '{m['preset']}', seed {m['seed']}")
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()

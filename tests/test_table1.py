@@ -135,3 +135,11 @@ def test_unknown_method_is_a_one_line_error(tmp_path):
     r = run_script(SCRIPT, "--preset", "smoke", "--methods", "mle,gan", "--out", tmp_path / "x", timeout=120)
     assert r.returncode == 2 and last_line(r.stderr).startswith("error: unknown method 'gan'"), r.stderr[-1500:]
     assert "Traceback" not in r.stderr and not (tmp_path / "x").exists()
+
+
+def test_welch_survives_tiny_variances():
+    """The textbook df = (s1 + s2)^2 / (s1^2/(n1-1) + s2^2/(n2-1)) underflows to 0/0 once the variances are near
+    1e-240 (their squares vanish); t and df are scale-free, so a scaled sample must give the same test."""
+    x, y = np.array([1.0, 1.1, 0.9]), np.array([2.0, 2.1, 1.8])
+    ref, scaled = welch(x, y), welch(x * 1e-120, y * 1e-120)
+    assert scaled["df"] == pytest.approx(ref["df"]) and scaled["p"] == pytest.approx(ref["p"])

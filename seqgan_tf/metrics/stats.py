@@ -61,7 +61,8 @@ def welch_from_stats(n1, mean1, var1, n2, mean2, var2):
     if s1 + s2 == 0:
         return {"t": math.copysign(math.inf, diff) if diff else 0.0, "df": n1 + n2 - 2.0, "p": float(diff == 0)}
     t = diff / math.sqrt(s1 + s2)
-    df = (s1 + s2) ** 2 / (s1 ** 2 / (n1 - 1) + s2 ** 2 / (n2 - 1))   # Welch-Satterthwaite
+    r1, r2 = s1 / (s1 + s2), s2 / (s1 + s2)        # Welch-Satterthwaite df, scaled so tiny variances can't underflow
+    df = 1.0 / (r1 ** 2 / (n1 - 1) + r2 ** 2 / (n2 - 1))
     return {"t": t, "df": df, "p": min(1.0, 2.0 * t_sf(abs(t), df))}
 
 

@@ -126,6 +126,7 @@ def table2(runs, real, experiment="poetry"):
             p[k] = welch([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])["p"]
             p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
     return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
+            "experiment": experiment,
             "columns": dict(COLUMNS), "data": runs[0]["data"]}
 
 
@@ -142,6 +143,7 @@ def _cell(row, key):
 def write_table2(out_dir, table, title, examples=3):
     """table2.json (everything), table2.csv (one row per model, every metric), table2.md (the main columns and
     the first `examples` poems of each model from the first seed's directory)."""
+    table = {**table, "title": title}
     write_json(out_dir / "table2.json", table)
     write_csv(out_dir / "table2.csv", table["rows"],
               ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
@@ -161,3 +163,13 @@ def write_table2(out_dir, table, title, examples=3):
         poems = (first / f"{model}_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")[:examples]
         lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(poems).split("\n"), "```"]
     atomic_write(out_dir / "table2.md", "\n".join(lines) + "\n")
+
+
+def rewrite_table2(out_dir):
+    """Rebuild table2.{md,csv,json} from the seed<k>/metrics.json under out_dir and the real-data row of the
+    existing table2.json (the real row depends only on the data): no training, no data needed."""
+    from ..results import read_json
+    old = read_json(out_dir / "table2.json")
+    runs = [read_json(p) for p in sorted(out_dir.glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))]
+    real = next(r for r in old["rows"] if r["model"] == "real")
+    write_table2(out_dir, table2(runs, real, old.get("experiment", "poetry")), old["title"])
