@@ -18,6 +18,8 @@ class Config:
     # --- synthetic data: the oracle LSTM and its corpus ---
     oracle: str = "official"      # "official" (authors' pickle), "random" (fresh N(0,1) LSTM), or a pickle path
     oracle_seed: int = 0          # seed of a "random" oracle (paper recipe: all parameters N(0,1))
+    real_data: str = ""           # "" draws the real corpus from the oracle; or a file of token ids, one sequence
+                                  # a line (the official real_data.txt format, see data/oracle_corpus.py)
     vocab_size: int = 5000        # official vocab_size
     seq_len: int = 20             # official SEQ_LENGTH
     start_token: int = 0          # official START_TOKEN

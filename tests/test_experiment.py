@@ -147,10 +147,19 @@ def _bad_oracle(tmp_path):
     (["--preset", "smoke", "--oracle", "{tmp}/corrupt.pkl"], "not a readable pickle"),
     (["--preset", "smoke", "--oracle", "{bad}"], "array 5 has shape (3, 8), expected (8, 8)"),
     (["--preset", "smoke", "--oracle", "{tmp}/vocab30.pkl"], "vocabulary of 30 but vocab_size=50"),
+    (["--preset", "smoke", "--real_data", "{tmp}/none.txt"], "corpus file not found"),
+    (["--preset", "smoke", "--real_data", "{tmp}/empty.txt"], "empty corpus"),
+    (["--preset", "smoke", "--real_data", "{tmp}/ragged.txt"], "ragged.txt:2: expected 8 token ids, got 7"),
+    (["--preset", "smoke", "--real_data", "{tmp}/words.txt"], "words.txt:1: not an integer token id: 'the'"),
+    (["--preset", "smoke", "--real_data", "{tmp}/oov.txt"], "oov.txt:3: token id 50 outside the vocabulary [0, 50)"),
 ])
 def test_bad_input_one_line_error_nothing_written(tmp_path, args, message):
     (tmp_path / "corrupt.pkl").write_bytes(b"\x80\x04garbage")
     (tmp_path / "vocab30.pkl").write_bytes(pickle.dumps(random_params()))
+    (tmp_path / "empty.txt").write_text("\n  \n")
+    (tmp_path / "ragged.txt").write_text("1 2 3 4 5 6 7 8\n1 2 3 4 5 6 7\n")
+    (tmp_path / "words.txt").write_text("the 2 3 4 5 6 7 8\n")
+    (tmp_path / "oov.txt").write_text("1 2 3 4 5 6 7 8\n" * 2 + "1 2 3 4 5 6 7 50\n")
     args = [a.format(tmp=tmp_path, bad=_bad_oracle(tmp_path)) for a in args]
     out = tmp_path / "out"
     r = run_script(SCRIPT, *args, "--out", out, timeout=120)
@@ -175,3 +184,8 @@ def test_oracle_corpus_export_is_the_training_corpus(tmp_path):
     written = np.loadtxt(tmp_path / "real.txt", dtype=np.int64)
     cfg = config.make("smoke")
     np.testing.assert_array_equal(written, load_oracle(cfg).sample(cfg.num_samples, real_data_seed(cfg)).numpy())
+    # ... and --real_data reads that file back as the training corpus
+    from seqgan_tf.train.experiment import SyntheticExperiment
+    exp = SyntheticExperiment(config.make("smoke", real_data=str(tmp_path / "real.txt")), tmp_path / "run",
+                              progress=False)
+    np.testing.assert_array_equal(exp.load_real().numpy(), written)

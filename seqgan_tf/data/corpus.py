@@ -69,6 +69,26 @@ def load_sequences(path, mode: str = "word", length: int | None = None) -> list[
     return seqs
 
 
+def load_token_ids(path, vocab_size: int, length: int) -> np.ndarray:
+    """A corpus of token ids in the official format (one sequence a line, `length` space-separated ids in
+    [0, vocab_size)) as (N, length) int32; ValueError naming the first bad line."""
+    rows = []
+    for number, line in read_lines(path):
+        fields = line.split()
+        if len(fields) != length:
+            raise ValueError(f"{path}:{number}: expected {length} token ids, got {len(fields)}")
+        try:
+            ids = [int(f) for f in fields]
+        except ValueError:
+            raise ValueError(f"{path}:{number}: not an integer token id: "
+                             f"{next(f for f in fields if not f.lstrip('-').isdigit())!r}") from None
+        bad = next((i for i in ids if not 0 <= i < vocab_size), None)
+        if bad is not None:
+            raise ValueError(f"{path}:{number}: token id {bad} outside the vocabulary [0, {vocab_size})")
+        rows.append(ids)
+    return np.array(rows, np.int32)
+
+
 class Vocabulary:
     """Token <-> id. Special tokens come first (id 0 is UNK unless `specials` says otherwise), then the corpus
     tokens by decreasing count (ties: first seen), so the same corpus always gives the same ids."""

@@ -364,7 +364,11 @@ class SyntheticExperiment(Experiment):
         # Held-out oracle sequences for NLL-test: G's NLL on real data, which (unlike NLL-oracle) also
         # punishes a G that drops modes, so the two together show the quality/diversity trade-off.
         self.held_out = self.oracle.sample(min(self.cfg.num_samples, 2000), tf.constant([self.cfg.seed, 2], tf.int64))
-        real = self.oracle.sample(self.cfg.num_samples, real_data_seed(self.cfg))
+        if self.cfg.real_data:
+            from ..data.corpus import load_token_ids
+            real = tf.constant(load_token_ids(self.cfg.real_data, self.cfg.vocab_size, self.cfg.seq_len))
+        else:
+            real = self.oracle.sample(self.cfg.num_samples, real_data_seed(self.cfg))
         if not self.hist.get("real_nll_oracle"):
             self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
         return real
