@@ -4,19 +4,19 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import Diverged, Interrupted
+
 
 @contextlib.contextmanager
 def one_line_errors():
-    """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line."""
-    from .models.oracle import OracleFormatError
-    from .train.experiment import ConfigMismatch, Diverged, Interrupted
+    """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line. Every input
+    error, OracleFormatError and ConfigMismatch included, is a ValueError."""
     try:
         yield
     except Interrupted as e:
         print(f"interrupted: {e}", file=sys.stderr)
         sys.exit(130)
-    except (ValueError, OracleFormatError, ConfigMismatch, Diverged, FileNotFoundError, PermissionError,
-            NotADirectoryError) as e:
+    except (ValueError, Diverged, FileNotFoundError, PermissionError, NotADirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2 if not isinstance(e, Diverged) else 3)
 
