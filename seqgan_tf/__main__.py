@@ -33,8 +33,8 @@ def train(args):
     print(f"{s['lines']} lines -> {s['train']} train / {s['test']} test; vocabulary {len(data.vocab)} "
           f"({s['tokenize']} tokens, {s['distinct_tokens'] - 1} distinct); {s['max_len']} tokens + <eos> a line, "
           f"{s['truncated_lines']} truncated; prepared in {data.path}")
-    from .train.corpus_experiment import configure, real_data_metrics
-    from .train.own_data import TextExperiment, save_model
+    from .saved_model import save_model
+    from .train.corpus_experiment import TextExperiment, configure, real_data_metrics
     cfg = configure(cfg, data)
     metrics = TextExperiment(cfg, out, data, lambda toks: corpus.detokenize(toks, args.tokenize)).run()
     save_model(out, cfg, data, metrics)
@@ -51,7 +51,7 @@ def sample(args):
         raise ValueError(f"-n must be at least 1, got {args.n}")
     if not args.temperature > 0:
         raise ValueError(f"--temperature must be positive, got {args.temperature}")
-    from .train.own_data import load_model
+    from .saved_model import load_model
     saved = load_model(args.dir)                 # checks the directory before TensorFlow starts
     import tensorflow as tf
     from .metrics.nll import sample_many

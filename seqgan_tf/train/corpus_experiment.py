@@ -115,6 +115,12 @@ class CorpusExperiment(Experiment):
         }
 
 
+class TextExperiment(CorpusExperiment):
+    """Your own text (`python -m seqgan_tf train`): one line of text per sample, in {mle,seqgan}_text.txt."""
+    experiment = "text"
+    text_name, text_sep = "text", "\n"
+
+
 def _mean_std(values):
     if any(v is None for v in values):
         return None, None

@@ -1,10 +1,10 @@
-"""SeqGAN on your own text, and the saved model a later `python -m seqgan_tf sample` reads.
+"""The saved model of `python -m seqgan_tf train`, which a later `python -m seqgan_tf sample` reads.
 
-`TextExperiment` is CorpusExperiment with one line of text per sample. `save_model` writes, after training,
-DIR/vocab.txt and DIR/model.json (last, so its presence marks a finished run): the format version, the whole
+`save_model` writes, after training (corpus_experiment.TextExperiment), DIR/vocab.txt and DIR/model.json (last, so its presence marks a finished run): the format version, the whole
 config, the corpus options and the weight files the experiment already wrote ({mle,seqgan}_generator.weights.h5).
 `load_model` refuses, in one line, a directory that is missing, unfinished, of another format version, or whose
-weights do not fit its config.
+weights do not fit its config. TensorFlow is imported only to build the generator, so a bad directory fails at
+once.
 """
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from .. import config as config_lib
-from ..data import corpus
-from ..models import Generator
-from ..results import write_json
-from .corpus_experiment import MODELS, CorpusExperiment
+from . import config as config_lib
+from .data import corpus
+from .results import write_json
 
 FORMAT = "seqgan_tf-text-model"
 # Bump when a saved directory's meaning changes (files, vocabulary specials, how ids are decoded); load_model then
@@ -26,18 +24,12 @@ FORMAT_VERSION = 1
 GENERATOR_FIELDS = ("vocab_size", "emb_dim", "hidden_dim", "seq_len", "start_token", "end_token", "g_init_std")
 
 
-class TextExperiment(CorpusExperiment):
-    experiment = "text"
-    text_name = "text"
-    text_sep = "\n"
-
-
 def save_model(out, cfg, data, metrics) -> Path:
     """vocab.txt and model.json in `out`, beside the weights TextExperiment wrote; returns model.json's path."""
     out = Path(out)
     data.vocab.save(out / "vocab.txt")
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "config": cfg.to_dict(), "vocab": "vocab.txt",
-            "weights": {m: f"{m}_generator.weights.h5" for m in MODELS}, "corpus": data.stats,
+            "weights": {m: f"{m}_generator.weights.h5" for m in metrics["models"]}, "corpus": data.stats,
             "metrics": metrics["models"]}
     write_json(out / "model.json", meta)
     return out / "model.json"
@@ -54,7 +46,9 @@ class SavedModel:
     def mode(self) -> str:
         return self.meta["corpus"]["tokenize"]
 
-    def generator(self, model: str = "seqgan") -> Generator:
+    def generator(self, model: str = "seqgan"):
+        """The trained Generator `model` ("seqgan" or "mle")."""
+        from .models import Generator
         if model not in self.meta["weights"]:
             raise ValueError(f"unknown model {model!r}; {self.path} holds {', '.join(self.meta['weights'])}")
         weights = self.path / self.meta["weights"][model]
@@ -94,7 +88,8 @@ def load_model(path) -> SavedModel:
         raise ValueError(f"{path}: saved config lacks {', '.join(missing)} (saved by another version?)")
     fields = {f.name for f in dataclasses.fields(config_lib.Config)}
     # Fields unknown here were added by a newer version without bumping the format, so they do not matter here.
-    cfg = config_lib.make("paper", **{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items() if k in fields})
+    cfg = config_lib.replace(config_lib.PRESETS["paper"],
+                             **{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items() if k in fields})
     vocab = corpus.Vocabulary.load(path / meta["vocab"])
     if len(vocab) != cfg.vocab_size or corpus.END not in vocab or vocab.index[corpus.END] != cfg.end_token:
         raise ValueError(f"{path}: {meta['vocab']} ({len(vocab)} tokens) does not match the saved config "
