@@ -78,11 +78,13 @@ def load_padded(path, mode: str, max_len: int = 0, truncate: bool = False) -> tu
     naming it, or with `truncate` is cut to max_len tokens and counted. Returns (sequences, statistics)."""
     if max_len < 0:
         raise ValueError(f"max_len must be >= 0 (0: the longest line), got {max_len}")
-    lines = [(n, tokenize(line, mode, keep_spaces=True)) for n, line in read_lines(path)]
-    for n, seq in lines:
-        reserved = {UNK, END} & set(seq) if mode == "word" else {SPACE} & set(seq)
+    lines = []
+    for n, line in read_lines(path):
+        seq = tokenize(line, mode, keep_spaces=True)
+        reserved = {UNK, END} & set(seq) if mode == "word" else {SPACE} & set(line)     # char mode makes SPACEs
         if reserved:
             raise ValueError(f"{path}:{n}: holds the reserved token {sorted(reserved)[0]!r}")
+        lines.append((n, seq))
     lengths = [len(seq) for _, seq in lines]
     max_len = max_len or max(lengths)
     long = [(n, len(seq)) for n, seq in lines if len(seq) > max_len]
