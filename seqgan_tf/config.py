@@ -84,12 +84,12 @@ PRESETS = {
     # 8-rollout g-step; the paper schedule's d-step is ~100 s, so "paper" takes ~30 h a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
-    # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`): the
-    # paper's G, a D with the paper's small windows only, a short schedule. ~1-2 min on docs/own_data.md's
-    # 400-line example on 2 shared CPU cores.
-    "small": Config(preset="small", pretrain_g_epochs=40, eval_every=10, d_filter_sizes=(1, 2, 3, 4, 5),
-                    d_num_filters=(32, 32, 32, 32, 32), pretrain_d_steps=5, d_epochs=1, adv_epochs=10, d_steps=1,
-                    rollout_num=8, batch_size=32, project_time=False),
+    # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`'s default):
+    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule. Measured: ~1 min on
+    # docs/own_data.md's 400-line example on 2 shared CPU cores.
+    "small": Config(preset="small", pretrain_g_epochs=60, eval_every=10, d_filter_sizes=(1, 2, 3, 4, 5),
+                    d_num_filters=(32, 32, 32, 32, 32), pretrain_d_steps=10, d_epochs=1, adv_epochs=20, d_steps=1,
+                    rollout_num=16, batch_size=32, project_time=False),
     # Seconds, for tests: a small random oracle, tiny models and schedule.
     "smoke": Config(preset="smoke", oracle="random", vocab_size=50, seq_len=8, num_samples=512,
                     eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,
