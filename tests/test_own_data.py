@@ -1,6 +1,7 @@
 """Your own data (issue 10): padding with <eos>, vocabulary, end token and temperature in sampling, the train/sample
 command line end to end in fresh processes, and one-line errors for bad input."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -125,7 +126,7 @@ def _one_line_error(r, pattern):
     assert r.returncode != 0 and r.stdout.strip() == "", r.stdout + r.stderr
     lines = [l for l in r.stderr.strip().splitlines() if l.startswith("error:")]
     assert len(lines) == 1 and last_line(r.stderr) == lines[0]
-    assert __import__("re").search(pattern, lines[0]), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
 
 
 @pytest.fixture(scope="module")
