@@ -4,28 +4,19 @@ import os
 import sys
 from pathlib import Path
 
-
-class _Never(Exception):
-    """Stands for an exception type whose module is not loaded (so it is never raised)."""
+from .errors import Diverged, Interrupted
 
 
 @contextlib.contextmanager
 def one_line_errors():
-    """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line."""
-    # Exceptions of modules not yet imported cannot be raised, so only loaded ones are looked up: a script
-    # that never touches TensorFlow (reproduce/figures.py) does not pay seconds to import it.
-    oracle = sys.modules.get(f"{__package__}.models.oracle")
-    experiment = sys.modules.get(f"{__package__}.train.experiment")
-    OracleFormatError = getattr(oracle, "OracleFormatError", ValueError)
-    ConfigMismatch, Diverged, Interrupted = (getattr(experiment, name, _Never) for name in
-                                             ("ConfigMismatch", "Diverged", "Interrupted"))
+    """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line. Every input
+    error, OracleFormatError and ConfigMismatch included, is a ValueError."""
     try:
         yield
     except Interrupted as e:
         print(f"interrupted: {e}", file=sys.stderr)
         sys.exit(130)
-    except (ValueError, OracleFormatError, ConfigMismatch, Diverged, FileNotFoundError, PermissionError,
-            NotADirectoryError) as e:
+    except (ValueError, Diverged, FileNotFoundError, PermissionError, NotADirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2 if not isinstance(e, Diverged) else 3)
 

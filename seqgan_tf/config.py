@@ -23,6 +23,8 @@ class Config:
     vocab_size: int = 5000        # official vocab_size
     seq_len: int = 20             # official SEQ_LENGTH
     start_token: int = 0          # official START_TOKEN
+    end_token: int = -1           # -1: fixed-length data (the paper). Own corpora: the <eos> id that ends and pads
+                                  # every line; sampling emits only it after the first one (set from the data)
     num_samples: int = 10000      # official generated_num: real training sequences drawn from the oracle
     eval_samples: int = 10000     # sequences G generates for each NLL-oracle evaluation
     # --- generator G ---
@@ -96,6 +98,12 @@ PRESETS = {
     # 8-rollout g-step; the paper schedule's d-step is ~100 s, so "paper" takes ~30 h a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
+    # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`'s default):
+    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule. Measured: ~1 min on
+    # docs/own_data.md's 400-line example on 2 shared CPU cores.
+    "small": Config(preset="small", pretrain_g_epochs=60, eval_every=10, d_filter_sizes=(1, 2, 3, 4, 5),
+                    d_num_filters=(32, 32, 32, 32, 32), pretrain_d_steps=10, d_epochs=1, adv_epochs=20, d_steps=1,
+                    rollout_num=16, batch_size=32, project_time=False),
     # Seconds, for tests: a small random oracle, tiny models and schedule.
     "smoke": Config(preset="smoke", oracle="random", vocab_size=50, seq_len=8, num_samples=512,
                     eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,
@@ -140,6 +148,9 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"a D window ({max(cfg.d_filter_sizes)}) is longer than seq_len ({cfg.seq_len})")
     if not 0 <= cfg.start_token < cfg.vocab_size:
         raise ValueError(f"start_token {cfg.start_token} is outside the vocabulary [0, {cfg.vocab_size})")
+    if cfg.end_token != -1 and not 0 <= cfg.end_token < cfg.vocab_size or cfg.end_token == cfg.start_token:
+        raise ValueError(f"end_token {cfg.end_token} must be -1 (none) or an id in [0, {cfg.vocab_size}) other "
+                         f"than start_token {cfg.start_token}")
     return cfg
 
 

@@ -56,6 +56,13 @@ def test_same_seed_same_numbers_and_resume_refuses_other_config(tmp_path):
     assert c["curve"] != a["curve"]
     again = SyntheticExperiment(cfg, tmp_path / "a", progress=False).run()
     assert again["curve"] == a["curve"] and again["resumed_from"] == [2, 2, 2]
+    # a checkpoint written before a field existed resumes when the field is at its default, and only then
+    saved = tmp_path / "a" / "checkpoints" / "config.json"
+    old = {k: v for k, v in json.loads(saved.read_text()).items() if k != "end_token"}
+    saved.write_text(json.dumps(old))
+    assert SyntheticExperiment(cfg, tmp_path / "a", progress=False).run()["curve"] == a["curve"]
+    with pytest.raises(ConfigMismatch, match="end_token: -1 there, 3 now"):
+        SyntheticExperiment(config.replace(cfg, end_token=3), tmp_path / "a", progress=False).run()
     with pytest.raises(ConfigMismatch, match="adv_epochs: 2 there, 3 now"):
         SyntheticExperiment(config.make("smoke", adv_epochs=3, pretrain_g_epochs=2), tmp_path / "a",
                             progress=False).run()

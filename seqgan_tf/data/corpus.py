@@ -1,5 +1,6 @@
 """Corpora of fixed-length token sequences: reading and validating text files, a vocabulary with an unknown token,
-a fixed-seed train/test split, and a prepared-data cache written all at once.
+lines of any length padded with an end token, a fixed-seed train/test split, and a prepared-data cache written all
+at once.
 
 Experiment-neutral on purpose: the poems (`data/poetry.py`) and any user corpus go through the same code. Every
 problem with the input is a `ValueError` whose one-line message names the file (and line), so command lines can
@@ -21,17 +22,31 @@ import numpy as np
 from ..results import atomic_write, write_json
 
 UNK = "<unk>"
+END = "<eos>"     # ends every line of a variable-length corpus and pads it to the fixed length
+SPACE = "\u2581"  # "▁" (as SentencePiece): a space as a visible token, since tokens are stored space-separated
 TOKENIZERS = ("char", "word")
 
 
-def tokenize(line: str, mode: str = "word") -> list[str]:
+def tokenize(line: str, mode: str = "word", keep_spaces: bool = False) -> list[str]:
     """'word': whitespace-separated tokens; 'char': every character except whitespace (Chinese text has no
-    spaces between words, so spaces there are layout, not tokens)."""
+    spaces between words, so spaces there are layout, not tokens). `keep_spaces` (char mode, for text whose spaces
+    matter): each run of whitespace inside the line becomes one SPACE token."""
     if mode == "word":
         return line.split()
     if mode == "char":
-        return [c for c in line if not c.isspace()]
+        return [c for c in (SPACE.join(line.split()) if keep_spaces else line) if not c.isspace()]
     raise ValueError(f"unknown tokenizer {mode!r}; choose one of {', '.join(TOKENIZERS)}")
+
+
+def detokenize(tokens, mode: str = "word") -> str:
+    """The text of `tokenize(line, mode, keep_spaces=True)`'s tokens: whitespace normalised to single spaces."""
+    return " ".join(tokens) if mode == "word" else "".join(tokens).replace(SPACE, " ")
+
+
+def strip_end(tokens, end: str | None = END) -> list:
+    """The tokens before the first end token (all of them without one): what a padded sequence says."""
+    tokens = list(tokens)
+    return tokens[:tokens.index(end)] if end is not None and end in tokens else tokens
 
 
 def read_lines(path) -> list[tuple[int, str]]:
@@ -55,6 +70,32 @@ def read_lines(path) -> list[tuple[int, str]]:
     if not lines:
         raise ValueError(f"{path}: empty corpus (no non-blank lines)")
     return lines
+
+
+def load_padded(path, mode: str, max_len: int = 0, truncate: bool = False) -> tuple[list[list[str]], dict]:
+    """Lines of any length as sequences of max_len + 1 tokens: the line's tokens, then END repeated, so every
+    sequence says where it ends (max_len 0: the longest line's length). A line longer than max_len is an error
+    naming it, or with `truncate` is cut to max_len tokens and counted. Returns (sequences, statistics)."""
+    if max_len < 0:
+        raise ValueError(f"max_len must be >= 0 (0: the longest line), got {max_len}")
+    lines = []
+    for n, line in read_lines(path):
+        seq = tokenize(line, mode, keep_spaces=True)
+        reserved = {UNK, END} & set(seq) if mode == "word" else {SPACE} & set(line)     # char mode makes SPACEs
+        if reserved:
+            raise ValueError(f"{path}:{n}: holds the reserved token {sorted(reserved)[0]!r}")
+        lines.append((n, seq))
+    lengths = [len(seq) for _, seq in lines]
+    max_len = max_len or max(lengths)
+    long = [(n, len(seq)) for n, seq in lines if len(seq) > max_len]
+    if long and not truncate:
+        n, length = long[0]
+        raise ValueError(f"{path}:{n}: {length} tokens, longer than --max-len {max_len} ({len(long)} such lines; "
+                         "raise --max-len or pass --truncate to cut them)")
+    seqs = [seq[:max_len] + [END] * (max_len + 1 - len(seq[:max_len])) for _, seq in lines]
+    stats = {"tokenize": mode, "max_len": max_len, "lines": len(lines), "truncated_lines": len(long),
+             "longest_line": max(lengths), "mean_line_tokens": sum(lengths) / len(lengths), "end_token": END}
+    return seqs, stats
 
 
 def load_sequences(path, mode: str = "word", length: int | None = None) -> list[list[str]]:
@@ -165,8 +206,21 @@ class PreparedCorpus:
     def seq_len(self) -> int:
         return len(self.train[0])
 
+    @property
+    def end(self) -> str | None:
+        """The end/pad token of a variable-length corpus (None: every sequence is all content, as poems)."""
+        return self.stats.get("end_token")
+
     def encoded(self, which: str = "train") -> np.ndarray:
         return self.vocab.encode_all(getattr(self, which))
+
+    def unpadded(self, which: str = "train") -> list:
+        """The sequences without their end/padding tokens: the text that BLEU compares."""
+        return [strip_end(s, self.end) for s in getattr(self, which)]
+
+    def decode(self, ids) -> list[str]:
+        """Generated ids (T,) -> tokens, cut at the first end token."""
+        return strip_end(self.vocab.decode(ids), self.end)
 
 
 def _write_seqs(path, seqs):
@@ -175,8 +229,9 @@ def _write_seqs(path, seqs):
 
 
 def prepare(seqs, cache_dir, name: str, source_id: str, test_fraction: float, split_seed: int,
-            max_vocab: int | None = None, extra_stats: dict | None = None) -> PreparedCorpus:
-    """Split `seqs` (lists of tokens, one length), build the vocabulary from the training part and store
+            max_vocab: int | None = None, extra_stats: dict | None = None, specials=(UNK,)) -> PreparedCorpus:
+    """Split `seqs` (lists of tokens, one length), build the vocabulary (`specials` first) from the training part
+    and store
     train.txt, test.txt, vocab.txt, stats.json in `cache_dir/<name>-<key>/`, where key hashes the source and every
     option. The directory is built under a temporary name and renamed into place, so an interrupted or failed
     preparation never leaves a partial one; an existing one is reused as it is."""
@@ -187,12 +242,14 @@ def prepare(seqs, cache_dir, name: str, source_id: str, test_fraction: float, sp
         raise ValueError(f"{source_id}: sequences of several lengths {sorted(lengths)}; one fixed length is needed")
     options = {"source": source_id, "test_fraction": test_fraction, "split_seed": split_seed, "max_vocab": max_vocab,
                "data": hashlib.sha256("\n".join(" ".join(s) for s in seqs).encode()).hexdigest()}
+    if tuple(specials) != (UNK,):       # only then: the poems' existing cache keys stay valid
+        options["specials"] = list(specials)
     key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
     final = Path(cache_dir) / f"{name}-{key}"
     if not (final / "stats.json").exists():
         train_idx, test_idx = split(len(seqs), test_fraction, split_seed)
         train, test = [seqs[i] for i in train_idx], [seqs[i] for i in test_idx]
-        vocab = Vocabulary.build(train, max_vocab)
+        vocab = Vocabulary.build(train, max_vocab, specials)
         unknown = sum(t not in vocab for s in test for t in s)
         stats = {**options, "sequences": len(seqs), "train": len(train), "test": len(test), "seq_len": len(seqs[0]),
                  "vocab_size": len(vocab), "distinct_tokens": len({t for s in seqs for t in s}),

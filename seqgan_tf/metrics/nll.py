@@ -15,10 +15,11 @@ def sequence_nll(model, seqs, batch=1000):
     return np.concatenate([_sequence_nll(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
 
 
-def sample_many(gen, n, seed, batch=1000):
+def sample_many(gen, n, seed, batch=1000, temperature=1.0):
     """n sequences (n, T) numpy from gen, drawn `batch` at a time (bounded memory) from seeds split off `seed`."""
     seeds = tf.random.split(tf.cast(seed, tf.int64), (n + batch - 1) // batch)
-    return np.concatenate([gen.sample(min(batch, n - i), seeds[i // batch]).numpy() for i in range(0, n, batch)])
+    return np.concatenate([gen.sample(min(batch, n - i), seeds[i // batch], temperature).numpy()
+                           for i in range(0, n, batch)])
 
 
 def nll_oracle(oracle, gen, n, seed, batch=1000):

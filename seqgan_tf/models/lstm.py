@@ -4,7 +4,8 @@ Cell, as in the official generator.py / target_lstm.py (no peepholes, no forget-
     i = σ(x Wi + h Ui + bi)   f = σ(x Wf + h Uf + bf)   o = σ(x Wo + h Uo + bo)
     c̃ = tanh(x Wc + h Uc + bc)   c = f⊙c + i⊙c̃   h = o⊙tanh(c)   logits = h W_out + b_out
 The four gates are stored fused, in the order (i, f, o, c̃), so one matmul computes them all.
-Generation starts from `start_token` with h = c = 0.
+Generation starts from `start_token` with h = c = 0. With an `end_token` (variable-length corpora, padded with it
+to a fixed length), every token sampled after the first end token is the end token again.
 """
 import keras
 import tensorflow as tf
@@ -14,10 +15,10 @@ class LSTMLanguageModel(keras.Model):
     """Token ids (B, T) -> next-token logits; every parameter initialised N(0, init_std²)."""
 
     def __init__(self, vocab_size, emb_dim, hidden_dim, seq_len, start_token=0, init_std=0.1, seed=None,
-                 **kwargs):
+                 end_token=None, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size, self.emb_dim, self.hidden_dim = vocab_size, emb_dim, hidden_dim
-        self.seq_len, self.start_token = seq_len, start_token
+        self.seq_len, self.start_token, self.end_token = seq_len, start_token, end_token
         init = lambda i: keras.initializers.RandomNormal(stddev=init_std, seed=None if seed is None else seed + i)
         V, E, H = vocab_size, emb_dim, hidden_dim
         self.embedding = self.add_weight(shape=(V, E), initializer=init(0), name="embedding")
@@ -73,12 +74,14 @@ class LSTMLanguageModel(keras.Model):
         return -tf.nn.sparse_softmax_cross_entropy_with_logits(labels=seqs, logits=self(seqs))
 
     # -- sampling ------------------------------------------------------------------------------------
-    def complete(self, prefix, keep, seed):
+    def complete(self, prefix, keep, seed, temperature=1.0):
         """Row i keeps its first keep[i] tokens of `prefix` (M, T) and samples the rest.
 
         keep = 0 samples from scratch; keep = T returns `prefix`. `seed` (2,) int32 makes the draw
         reproducible (stateless sampling: the caller's tf.random.Generator holds the state).
         Logits are computed only for the rows that sample at step t, which halves rollout cost.
+        `temperature` divides the logits (< 1: sharper, > 1: flatter); 1 is the model itself, used in training.
+        With `end_token`, a sampled token that follows the end token is the end token (kept ones are untouched).
         """
         keep = tf.cast(keep, tf.int32)
         M = tf.shape(prefix)[0]
@@ -88,17 +91,20 @@ class LSTMLanguageModel(keras.Model):
         for t in tf.range(self.seq_len):          # a tf.while_loop in graph mode, not unrolled
             state = self.step(tok, state)
             rows = tf.where(keep <= t)[:, 0]                                   # rows sampling at step t
-            logits = self.logits(tf.gather(state[0], rows))
+            logits = self.logits(tf.gather(state[0], rows)) / temperature
             step_seed = tf.random.experimental.stateless_fold_in(seed, t)
             drawn = tf.random.stateless_categorical(logits, 1, step_seed, dtype=tf.int32)[:, 0]
             sampled = tf.scatter_nd(rows[:, None], drawn, [M])
+            if self.end_token is not None:         # trace-time switch: fixed-length models keep their graph
+                sampled = tf.where(tok == self.end_token, self.end_token, sampled)   # `tok`: the step-t input
             tok = tf.where(t < keep, prefix[:, t], sampled)
             out = out.write(t, tok)
         return tf.transpose(out.stack())
 
-    def sample(self, n, seed):
-        """n sequences (n, T) int32 drawn from the model."""
-        return self.complete(tf.zeros([n, self.seq_len], tf.int32), tf.zeros([n], tf.int32), seed)
+    def sample(self, n, seed, temperature=1.0):
+        """n sequences (n, T) int32 drawn from the model (at `temperature`, see `complete`)."""
+        return self.complete(tf.zeros([n, self.seq_len], tf.int32), tf.zeros([n], tf.int32), seed,
+                             tf.constant(temperature, tf.float32))
 
     def build_all(self):
         """Create and trace-proof every variable eagerly (call before any tf.function sees the model)."""

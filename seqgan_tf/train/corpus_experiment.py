@@ -8,6 +8,11 @@ them, and keeps those poems and G's weights. `table2` aggregates seeds into mean
 BLEU variants (every one is nltk `sentence_bleu` averaged over hypotheses, with the whole reference set for every
 hypothesis, the paper's protocol): `bleuN` unsmoothed (nltk method0), `bleuN_m1` with nltk method1 smoothing.
 Scored on tokens (characters), not ids, so a test token unseen in training can never be matched by accident.
+A variable-length corpus (an end token pads every line) is scored on the text only: generated and reference
+sequences are cut at their first end token, so runs of padding never count as matching n-grams. MLE and NLL-test
+do see the padding (every position of the fixed-length sequence, as the released code trains): G must learn
+where a line ends and that nothing follows, and the near-certain end -> end steps make the per-token NLL lower
+than a per-word one would be.
 """
 from __future__ import annotations
 
@@ -31,11 +36,17 @@ PAPER = {"poetry": {"mle": {"bleu2": 0.667}, "seqgan": {"bleu2": 0.7389}, "real"
 
 
 def configure(cfg, data):
-    """cfg with the sizes the corpus dictates: vocabulary, sequence length, and as many negatives per d-step as
-    there are training sequences (the official rule)."""
+    """cfg with the sizes the corpus dictates: vocabulary, sequence length, the end token's id (variable-length
+    corpora), and as many negatives per d-step as there are training sequences (the official rule). D windows
+    longer than the sequences are dropped: a convolution cannot be wider than its input."""
     if len(data.train) < cfg.batch_size:
         raise ValueError(f"only {len(data.train)} training sequences, fewer than batch_size {cfg.batch_size}")
-    return config_lib.replace(cfg, vocab_size=len(data.vocab), seq_len=data.seq_len, num_samples=len(data.train))
+    windows = [(w, n) for w, n in zip(cfg.d_filter_sizes, cfg.d_num_filters) if w <= data.seq_len]
+    if not windows:
+        raise ValueError(f"every D window {cfg.d_filter_sizes} is longer than the sequences ({data.seq_len} tokens)")
+    return config_lib.replace(cfg, vocab_size=len(data.vocab), seq_len=data.seq_len, num_samples=len(data.train),
+                              end_token=-1 if data.end is None else int(data.vocab.index[data.end]),
+                              d_filter_sizes=tuple(w for w, _ in windows), d_num_filters=tuple(n for _, n in windows))
 
 
 def text_metrics(hyps, references: ReferenceBLEU) -> dict:
@@ -50,19 +61,21 @@ def text_metrics(hyps, references: ReferenceBLEU) -> dict:
 
 def real_data_metrics(data) -> dict:
     """The "real data" row: test sequences scored against the training set, as generated ones are against test."""
-    return text_metrics(data.test, ReferenceBLEU(data.train, max_n=4))
+    return text_metrics(data.unpadded("test"), ReferenceBLEU(data.unpadded("train"), max_n=4))
 
 
 class CorpusExperiment(Experiment):
-    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading."""
+    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading and
+    the samples go to `{model}_{text_name}.txt`, separated by `text_sep`."""
     experiment = "corpus"
+    text_name, text_sep = "poems", "\n\n"
 
     def __init__(self, cfg, out_dir, data, render=" ".join, progress=True, log=None):
         if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
             raise ValueError("cfg does not match the corpus: build it with corpus_experiment.configure(cfg, data)")
         self.data, self.render = data, render
         self.test = data.encoded("test")
-        self.references = ReferenceBLEU(data.test, max_n=4)
+        self.references = ReferenceBLEU(data.unpadded("test"), max_n=4)
         super().__init__(cfg, out_dir, progress, log)
 
     def load_real(self):
@@ -84,9 +97,9 @@ class CorpusExperiment(Experiment):
         gen = self.state.gen
         n = self.cfg.bleu_samples or len(self.data.test)
         ids = sample_many(gen, n, self.eval_seed(epoch))
-        hyps = [self.data.vocab.decode(row) for row in ids]
+        hyps = [self.data.decode(row) for row in ids]
         write_samples(self.out / f"{model}_samples.txt", ids)
-        atomic_write(self.out / f"{model}_poems.txt", "\n\n".join(self.render(h) for h in hyps) + "\n")
+        atomic_write(self.out / f"{model}_{self.text_name}.txt", self.text_sep.join(map(self.render, hyps)) + "\n")
         tmp = self.out / f".{model}_generator.tmp{os.getpid()}.weights.h5"   # Keras insists on this suffix
         gen.save_weights(tmp)
         os.replace(tmp, self.out / f"{model}_generator.weights.h5")
@@ -100,6 +113,12 @@ class CorpusExperiment(Experiment):
             "nll_test": {"random_init": curve[0]["nll_test"], "final": curve[-1]["nll_test"],
                          "best": best["nll_test"], "best_epoch": best["epoch"]},
         }
+
+
+class TextExperiment(CorpusExperiment):
+    """Your own text (`python -m seqgan_tf train`): one line of text per sample, in {mle,seqgan}_text.txt."""
+    experiment = "text"
+    text_name, text_sep = "text", "\n"
 
 
 def _mean_std(values):

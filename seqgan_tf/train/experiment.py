@@ -22,6 +22,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .. import config as config_lib
+from ..errors import ConfigMismatch, Diverged, Interrupted  # noqa: F401  (raised here, imported from here)
 from ..metrics.nll import nll_oracle, nll_test
 from ..models import Discriminator, Generator, Oracle
 from . import baselines
@@ -32,18 +33,6 @@ from .projection import describe, measure_rates, project
 # Fields that may differ between a checkpoint and the run resuming it: they do not change the numbers.
 RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset", "project_time"}
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
-
-
-class Diverged(RuntimeError):
-    """A loss became NaN or Inf; the last good checkpoint is kept."""
-
-
-class ConfigMismatch(ValueError):
-    """The output directory holds a checkpoint of a different configuration."""
-
-
-class Interrupted(Exception):
-    """Ctrl-C: a checkpoint was written after the last complete unit of work."""
 
 
 def official_oracle_path() -> Path:
@@ -212,7 +201,9 @@ class Experiment:
                 raise FileNotFoundError(f"no pretraining checkpoint in {ckpt_dir} to start from")
         if latest is None:
             return False
-        saved = json.loads((ckpt_dir / "config.json").read_text())
+        # A field added after the checkpoint was written counts as its default, which keeps the old behaviour.
+        defaults = json.loads(json.dumps(config_lib.Config().to_dict()))
+        saved = {**defaults, **json.loads((ckpt_dir / "config.json").read_text())}
         mine = json.loads(json.dumps(expected.to_dict()))
         diff = sorted(k for k in set(saved) | set(mine) if k not in RESUMABLE_FIELDS and saved.get(k) != mine.get(k))
         if diff:

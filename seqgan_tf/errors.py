@@ -1,0 +1,14 @@
+"""The failures a run reports in one line (see cli.one_line_errors). No TensorFlow here, so command lines can catch
+them without loading it."""
+
+
+class Diverged(RuntimeError):
+    """A loss became NaN or Inf; the last good checkpoint is kept."""
+
+
+class ConfigMismatch(ValueError):
+    """The output directory holds a checkpoint of a different configuration."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C: a checkpoint was written after the last complete unit of work."""
