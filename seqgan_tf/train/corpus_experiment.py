@@ -191,4 +191,5 @@ def rewrite_table2(out_dir):
     old = read_json(out_dir / "table2.json")
     runs = [read_json(p) for p in sorted(out_dir.glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))]
     real = next(r for r in old["rows"] if r["model"] == "real")
-    write_table2(out_dir, table2(runs, real, old.get("experiment", "poetry")), old["title"])
+    write_table2(out_dir, table2(runs, real, old.get("experiment", "poetry")),
+                 old.get("title") or (out_dir / "table2.md").read_text(encoding="utf-8").split("\n", 1)[0].lstrip("# "))
