@@ -3,8 +3,9 @@
     python reproduce/figures.py                  # everything under results/
     python reproduce/figures.py --root /tmp/x    # another results tree
 
-Finds each run's metrics.json (redraws its nll_curve.png) and each directory of seed<k>/<method>/ runs
-(rewrites its table1.{md,csv,json} and figure2.{png,pdf}).
+Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
+its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
+rollout_ablation: rewrites its .json/.csv/.md and figure from the runs beside it).
 """
 import argparse
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqgan_tf import cli, plots, table1  # noqa: E402
+from seqgan_tf import cli, plots, studies, table1  # noqa: E402
 from seqgan_tf.results import read_json  # noqa: E402
 
 
@@ -34,6 +35,10 @@ def main(argv=None):
                 table1.write(d)
                 plots.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]
+        for study in studies.STUDIES:
+            for path in sorted(root.rglob(f"{study}.json")):
+                studies.write(study, path.parent)
+                written.append(path.parent / f"{studies.FIGURES[study]}.png")
         print("\n".join(map(str, written)) or f"no results found under {root}")
 
 

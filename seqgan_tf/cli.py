@@ -40,3 +40,10 @@ def output_dir(path) -> Path:
     if not os.access(path, os.W_OK):
         raise PermissionError(f"output directory {path} is not writable")
     return path
+
+
+def seed_range(first, n):
+    """Seeds first, first+1, ..., for a script's --seeds n."""
+    if n < 1:
+        raise ValueError(f"--seeds must be >= 1, got {n}")
+    return range(first, first + n)
