@@ -10,7 +10,6 @@ computed --repeats times per N (<out>/seed<k>/reward_variance.json). Writes roll
 rollout_ablation.png (final NLL-oracle, reward variance, seconds per round) to <out>
 (default results/rollout_ablation/<preset>). The same command again resumes.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -19,33 +18,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seqgan_tf import cli, config, studies  # noqa: E402
-from seqgan_tf.results import write_json  # noqa: E402
 from seqgan_tf.train import reward_variance  # noqa: E402
 from seqgan_tf.train.experiment import run_settings  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.add_argument("--out", help="output directory (default results/rollout_ablation/<preset>)")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds --seed, --seed+1, ... (default 3)")
+    parser = cli.study_parser(__doc__, "rollout_ablation", seeds=3)
     parser.add_argument("--repeats", type=int, default=16, help="reward repeats per N on the fixed batch")
     parser.add_argument("--batch", type=int, default=8, help="sequences in the fixed batch")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
-        cfg = config.from_args(args)
+        cfg, seeds, out = cli.study_setup(args, "rollout_ablation")
         if args.repeats < 2 or args.batch < 1:
             raise ValueError("--repeats must be >= 2 and --batch >= 1")
-        seeds = cli.seed_range(cfg.seed, args.seeds)
-        out = cli.output_dir(args.out or Path("results/rollout_ablation") / cfg.preset)
         run_settings(cfg, studies.ablation_settings(cfg), seeds, out, shared="mle+d")
         for seed in seeds:
-            seed_cfg = config.replace(cfg, seed=seed)
-            spread = reward_variance.measure(seed_cfg, out / f"seed{seed}" / "pretrain", studies.ROLLOUT_NS,
-                                             args.repeats, args.batch)
-            write_json(out / f"seed{seed}" / "reward_variance.json",
-                       {"seed": seed, "repeats": args.repeats, "batch": args.batch,
-                        "spread": {str(n): v for n, v in spread.items()}})
+            reward_variance.write(config.replace(cfg, seed=seed), out / f"seed{seed}", studies.ROLLOUT_NS,
+                                  args.repeats, args.batch)
         summary = studies.write("rollout_ablation", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (rollout_ablation.png)")
 

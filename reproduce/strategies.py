@@ -1,6 +1,6 @@
 """Figure 3 of the paper: SeqGAN's NLL-oracle under four D-training strategies (g-steps, d-steps, k).
 
-    python reproduce/strategies.py                   # quick preset, ~1.5 h on 2 busy CPU cores (docs/experiments.md)
+    python reproduce/strategies.py                   # quick preset, ~2 h on 2 busy CPU cores (docs/experiments.md)
     python reproduce/strategies.py --preset smoke --out /tmp/fig3
     python reproduce/strategies.py --preset paper    # paper schedule; resumable, many hours on a CPU
 
@@ -8,7 +8,6 @@ Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (
 (1,5,3) start from it into <out>/seed<k>/<panel>/. Writes strategies.{json,csv,md} and figure3.png to <out>
 (default results/strategies/<preset>). The same command again resumes.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqgan_tf import cli, config, studies  # noqa: E402
+from seqgan_tf import cli, studies  # noqa: E402
 from seqgan_tf.train.experiment import run_settings  # noqa: E402
 
 # Quick: k = 10 and 30 epochs per d-step over the preset's 10,000 sequences would take most of the budget, so D
@@ -26,15 +25,10 @@ DEFAULTS = {"quick": dict(d_negatives=1000, pretrain_d_steps=50, rollout_num=8)}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.add_argument("--out", help="output directory (default results/strategies/<preset>)")
-    parser.add_argument("--seeds", type=int, default=1, help="seeds --seed, --seed+1, ... (default 1)")
+    parser = cli.study_parser(__doc__, "strategies")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
-        cfg = config.from_args(args, DEFAULTS)
-        seeds = cli.seed_range(cfg.seed, args.seeds)
-        out = cli.output_dir(args.out or Path("results/strategies") / cfg.preset)
+        cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
         run_settings(cfg, studies.strategy_settings(cfg), seeds, out, shared="mle+d")
         summary = studies.write("strategies", out)
         print("\n".join(p["sentence"] for p in summary["panels"]) + f"\nResults in {out}/ (figure3.png)")

@@ -8,6 +8,7 @@ its gap to a many-completion estimate is reported beside the variance.
 import numpy as np
 import tensorflow as tf
 
+from ..results import read_json, write_json
 from ..rollout import repeated_rewards
 from .experiment import SyntheticExperiment, pretrain_config
 
@@ -37,3 +38,14 @@ def measure(cfg, pre_dir, ns, repeats, batch):
     gen, disc = exp.state.gen, exp.state.disc
     seqs = gen.sample(batch, tf.constant([cfg.seed, 7], tf.int64))
     return reward_spread(gen, disc, seqs, ns, repeats, [cfg.seed, 8], cfg.rollout_chunk)
+
+
+def write(cfg, seed_dir, ns, repeats, batch):
+    """`measure` on seed_dir/pretrain into seed_dir/reward_variance.json, unless it holds this measurement already
+    (the numbers are a function of the checkpoint and these arguments alone)."""
+    path, key = seed_dir / "reward_variance.json", {"seed": cfg.seed, "repeats": repeats, "batch": batch,
+                                                     "ns": list(ns)}
+    if path.exists() and all(read_json(path).get(k) == v for k, v in key.items()):
+        return
+    spread = measure(cfg, seed_dir / "pretrain", ns, repeats, batch)
+    write_json(path, {**key, "spread": {str(n): v for n, v in spread.items()}})
