@@ -61,7 +61,10 @@ def welch_from_stats(n1, mean1, var1, n2, mean2, var2):
     if s1 + s2 == 0:
         return {"t": math.copysign(math.inf, diff) if diff else 0.0, "df": n1 + n2 - 2.0, "p": float(diff == 0)}
     t = diff / math.sqrt(s1 + s2)
-    df = (s1 + s2) ** 2 / (s1 ** 2 / (n1 - 1) + s2 ** 2 / (n2 - 1))   # Welch-Satterthwaite
+    w1, w2 = s1 / (s1 + s2), s2 / (s1 + s2)
+    # Welch-Satterthwaite (s1+s2)^2 / (s1^2/(n1-1) + s2^2/(n2-1)) in shares of s1+s2: tiny variances (~1e-170)
+    # would underflow the squares to 0 / 0 (it happened on two seeds of a smoke run's BLEU)
+    df = 1.0 / (w1 ** 2 / (n1 - 1) + w2 ** 2 / (n2 - 1))
     return {"t": t, "df": df, "p": min(1.0, 2.0 * t_sf(abs(t), df))}
 
 
