@@ -3,8 +3,9 @@
     python reproduce/figures.py                  # everything under results/
     python reproduce/figures.py --root /tmp/x    # another results tree
 
-Finds each run's metrics.json (redraws its nll_curve.png) and each directory of seed<k>/<method>/ runs
-(rewrites its table1.{md,csv,json} and figure2.{png,pdf}) and each table2.json (rebuilds Table 2 from its seeds).
+Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
+its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
+rollout_ablation: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json (rebuilds Table 2 from its seeds).
 """
 import argparse
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqgan_tf import cli, plots, table1  # noqa: E402
+from seqgan_tf import cli, plots, studies, table1  # noqa: E402
 from seqgan_tf.results import read_json  # noqa: E402
 
 
@@ -38,6 +39,10 @@ def main(argv=None):
             from seqgan_tf.train.corpus_experiment import rewrite_table2
             rewrite_table2(path.parent)
             written.append(path.parent / "table2.md")
+        for study in studies.STUDIES:
+            for path in sorted(root.rglob(f"{study}.json")):
+                studies.write(study, path.parent)
+                written.append(path.parent / f"{studies.FIGURES[study]}.png")
         print("\n".join(map(str, written)) or f"no results found under {root}")
 
 

@@ -1,10 +1,12 @@
 """Shared command-line plumbing for the reproduce scripts: one-line errors and a checked output directory."""
+import argparse
 import contextlib
 import os
 import sys
 from pathlib import Path
 
 from .errors import Diverged, Interrupted
+from . import config
 
 
 @contextlib.contextmanager
@@ -31,3 +33,22 @@ def output_dir(path) -> Path:
     if not os.access(path, os.W_OK):
         raise PermissionError(f"output directory {path} is not writable")
     return path
+
+
+def study_parser(doc, study, seeds=1):
+    """Arguments of a study script: --preset and every Config field, --out (default results/<study>/<preset>),
+    --seeds (runs seeds --seed, --seed+1, ...)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    config.add_arguments(parser)
+    parser.add_argument("--out", help=f"output directory (default results/{study}/<preset>)")
+    parser.add_argument("--seeds", type=int, default=seeds, help=f"seeds --seed, --seed+1, ... (default {seeds})")
+    return parser
+
+
+def study_setup(args, study, defaults=None):
+    """(cfg, seeds, out dir) from a study_parser's arguments; `defaults` as config.from_args. Raises ValueError /
+    PermissionError, so call it inside one_line_errors."""
+    cfg = config.from_args(args, defaults)
+    if args.seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
+    return cfg, range(cfg.seed, cfg.seed + args.seeds), output_dir(args.out or Path("results") / study / cfg.preset)

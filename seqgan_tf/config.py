@@ -45,12 +45,15 @@ class Config:
     d_lr: float = 1e-4
     pretrain_d_steps: int = 50    # official: 50 x (fresh negatives, d_epochs epochs)
     d_epochs: int = 3             # k in the paper: epochs per d-step
+    pretrain_d_epochs: int = 0    # epochs per D pretraining step; 0 = d_epochs (official: 3 = k). Figure 3's
+                                  # panels vary k after one shared D pretraining, so the two need to differ
     d_negatives: int = 0          # negatives per d-step; 0 means num_samples (official: same as positives)
     # --- adversarial training (Algorithm 1) ---
     adv_epochs: int = 200         # official TOTAL_BATCH; the authors' earlier code used 800
     g_steps: int = 1
     d_steps: int = 5
-    rollout_num: int = 16         # N Monte-Carlo completions per prefix
+    rollout_num: int = 16         # N Monte-Carlo completions per prefix; 0 = no rollout (ablation): every
+                                  # step's reward is the terminal score D(Y_1:T)
     rollout_policy: str = "current"  # "current": rollouts sample the live G (what the released code computes);
                                      # "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g (what it intended)
     rollout_beta: float = 0.8     # update rate of the delayed copy
@@ -79,6 +82,10 @@ class Config:
     @property
     def n_negatives(self) -> int:
         return self.d_negatives or self.num_samples
+
+    @property
+    def d_pretrain_epochs(self) -> int:
+        return self.pretrain_d_epochs or self.d_epochs
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -115,12 +122,13 @@ PRESETS = {
 
 def _check(cfg: Config) -> Config:
     positive = ["vocab_size", "seq_len", "num_samples", "eval_samples", "emb_dim", "hidden_dim", "batch_size",
-                "eval_every", "d_emb_dim", "d_epochs", "rollout_num", "rollout_chunk", "checkpoint_every",
+                "eval_every", "d_emb_dim", "d_epochs", "rollout_chunk", "checkpoint_every",
                 "g_steps"]
     for name in positive:
         if getattr(cfg, name) <= 0:
             raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")
-    for name in ["pretrain_g_epochs", "pretrain_d_steps", "adv_epochs", "d_steps", "d_negatives", "bleu_samples"]:
+    for name in ["pretrain_g_epochs", "pretrain_d_steps", "pretrain_d_epochs", "adv_epochs", "d_steps", "d_negatives",
+                 "bleu_samples", "rollout_num"]:
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} must be >= 0, got {getattr(cfg, name)}")
     for name in ["g_lr", "d_lr", "grad_clip", "g_init_std"]:
@@ -140,6 +148,8 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"ss_max must be in [0, 1] and bleu_refs in (0, 1], got {cfg.ss_max}, {cfg.bleu_refs}")
     if cfg.bleu_n <= 0 or cfg.bleu_rollout_num < 0 or cfg.bleu_smoothing not in ("none", "method1"):
         raise ValueError("bleu_n must be positive, bleu_rollout_num >= 0, bleu_smoothing 'none' or 'method1'")
+    if cfg.method == "pg_bleu" and not (cfg.bleu_rollout_num or cfg.rollout_num):
+        raise ValueError("pg_bleu needs Monte-Carlo completions: set bleu_rollout_num or rollout_num > 0")
     if len(cfg.d_filter_sizes) != len(cfg.d_num_filters) or not cfg.d_filter_sizes:
         raise ValueError("d_filter_sizes and d_num_filters must be non-empty and of equal length")
     if min(cfg.d_filter_sizes) <= 0 or min(cfg.d_num_filters) <= 0:
@@ -195,10 +205,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"default: {getattr(PRESETS['paper'], f.name)!r} (paper)")
 
 
-def from_args(args: argparse.Namespace) -> Config:
-    """Build the Config from parsed arguments: preset, then each --field given (ValueError if bad)."""
+def from_args(args: argparse.Namespace, defaults=None) -> Config:
+    """Build the Config from parsed arguments: preset, then `defaults` ({preset: {field: value}}, a script's
+    own schedule for that preset), then each --field given (ValueError if bad)."""
     hints = typing.get_type_hints(Config)
-    overrides = {}
+    overrides = dict((defaults or {}).get(args.preset, {}))
     for f in dataclasses.fields(Config):
         text = getattr(args, f.name, None)
         if f.name != "preset" and text is not None:

@@ -90,3 +90,107 @@ def figure2(root, out_stem):
     for suffix in (".png", ".pdf"):
         save_figure(fig, Path(str(out_stem) + suffix), dpi=120)
     plt.close(fig)
+
+
+# -- the studies (seqgan_tf/studies.py): each figure is drawn from its summary dict ---------------------------
+def _caption(ax, text):
+    import textwrap
+    ax.text(0.0, -0.2, textwrap.fill(text, 75), transform=ax.transAxes, va="top", fontsize=7.5)
+
+
+def figure3(summary, png_path):
+    """Figure 3: one panel per (g-steps, d-steps, k): NLL-oracle over the shared pretraining, a dashed line where
+    it ends, then the adversarial rounds (mean ± std over seeds); the panel's sentence below it."""
+    panels = summary["panels"]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 9.5), squeeze=False)
+    for ax, p in zip(axes.flat, panels):
+        e, mean, std = (np.array(x) for x in zip(*p["curve"]))
+        pre, adv = e <= p["pretrain_end"], e >= p["pretrain_end"]
+        ax.plot(e[pre], mean[pre], "-", color="black", lw=1.2, label="MLE pretraining")
+        ax.plot(e[adv], mean[adv], "o-", ms=3, color="C3", label="SeqGAN")
+        ax.fill_between(e, mean - std, mean + std, color="gray", alpha=0.2)
+        ax.axvline(p["pretrain_end"], color="gray", ls="--", lw=1)
+        ax.set_title(f"({p['panel']}) g-steps {p['g_steps']}, d-steps {p['d_steps']}, k {p['k']}", fontsize=10)
+        ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)", fontsize=8)
+        ax.set_ylabel("NLL-oracle", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        _caption(ax, p["sentence"])
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.suptitle(f"Figure 3: SeqGAN under different D-training strategies, preset '{summary['preset']}'")
+    fig.tight_layout(h_pad=5.0)
+    save_figure(fig, png_path, dpi=120)
+    plt.close(fig)
+
+
+def no_pretraining(summary, png_path):
+    """NLL-oracle vs adversarial round, with and without pretraining, on one plot; the verdicts below it."""
+    fig, ax = plt.subplots(figsize=(7.0, 5.6))
+    for r in summary["runs"]:
+        x, mean, std = (np.array(v) for v in zip(*r["curve"]))
+        line, = ax.plot(x, mean, "o-", ms=3, label=f"{r['label']} ({len(r['seeds'])} seed(s))")
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+    r0 = summary["runs"][0]
+    ax.axhline(r0["random_init"], color="gray", ls="--", lw=1, label=f"random G ({r0['random_init']:.2f})")
+    ax.axhline(r0["real_data"], color="green", ls=":", lw=1, label=f"real data ({r0['real_data']:.2f})")
+    ax.set_xlabel("adversarial round (0 = start of adversarial training)")
+    ax.set_ylabel("NLL-oracle")
+    ax.set_title(f"SeqGAN with and without pretraining, preset '{summary['preset']}'")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    _caption(ax, " ".join(summary["sentences"]))
+    fig.tight_layout()
+    save_figure(fig, png_path, dpi=120)
+    plt.close(fig)
+
+
+def rollout_ablation(summary, png_path):
+    """Three panels over N (0 = no rollout): final NLL-oracle (mean ± std over seeds, the delayed policy at
+    N = 16 beside the current one), per-token reward variance on a fixed batch (log-log, with a 1/N guide), and
+    seconds per adversarial round."""
+    rows = summary["rows"]
+    cur = [r for r in rows if r["rollout_policy"] == "current"]
+    pos = {r["name"]: i for i, r in enumerate(cur)}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.6))
+    ax = axes[0]
+    ax.errorbar(range(len(cur)), [r["final_mean"] for r in cur], [r["final_std"] or 0 for r in cur], fmt="o",
+                capsize=4, label="rollout = current G")
+    for r in rows:
+        if r["rollout_policy"] == "delayed" and f"n{r['rollout_num']}" in pos:
+            ax.errorbar(pos[f"n{r['rollout_num']}"] + 0.15, r["final_mean"], r["final_std"] or 0, fmt="s",
+                        capsize=4, color="C1", label="rollout = delayed copy")
+    if cur:
+        ax.axhline(cur[0]["after_mle"], color="gray", ls="--", lw=1, label=f"after MLE ({cur[0]['after_mle']:.3f})")
+    ax.set_xticks(range(len(cur)), [r["label"] for r in cur])
+    ax.set_ylabel(f"final NLL-oracle ({cur[0]['rounds'] if cur else '?'} rounds; mean ± std over seeds)")
+    ax.set_title("(a) NLL-oracle after adversarial training", fontsize=10)
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    var = [r for r in cur if r["reward_var"] is not None and r["rollout_num"] > 0]
+    if var:
+        n = np.array([r["rollout_num"] for r in var], float)
+        v = np.array([r["reward_var"] for r in var])
+        ax.errorbar(n, v, [r["reward_var_std"] or 0 for r in var], fmt="o-", capsize=4, label="measured")
+        ax.plot(n, v[0] * n[0] / n, ":", color="gray", label="∝ 1/N")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        no = next((r for r in cur if r["rollout_num"] == 0 and r["reward_gap"] is not None), None)
+        if no:
+            ax.text(0.03, 0.04, f"no rollout: variance 0, but mean |Q − Q(N={int(n.max())})| = {no['reward_gap']:.3f}",
+                    transform=ax.transAxes, fontsize=7.5)
+        ax.legend(fontsize=7)
+    ax.set_xlabel("N (rollouts per prefix)")
+    ax.set_ylabel("variance of Q across repeats (mean over tokens t < T)")
+    ax.set_title("(b) reward variance, fixed batch, fixed G and D", fontsize=10)
+    ax = axes[2]
+    ax.bar(range(len(cur)), [r["seconds_per_round"] for r in cur])
+    ax.set_xticks(range(len(cur)), [r["label"] for r in cur])
+    ax.set_ylabel("seconds per adversarial round (median)")
+    ax.set_title("(c) cost", fontsize=10)
+    for a in axes:
+        a.grid(alpha=0.3)
+    fig.suptitle(f"Rollout ablation, preset '{summary['preset']}'")
+    fig.tight_layout()
+    save_figure(fig, png_path, dpi=120)
+    plt.close(fig)

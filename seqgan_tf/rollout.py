@@ -35,9 +35,18 @@ def mc_rewards(done_scores, final_scores, n):
 
 @tf.function
 def rollout_rewards(rollout_gen, disc, seqs, n, seed, chunk=4096):
-    """Rewards Q (B, T) for seqs (B, T) int32 from `n` completions per prefix; `seed` (2,) int32."""
+    """Rewards Q (B, T) for seqs (B, T) int32 from `n` (a Python int) completions per prefix; `seed` (2,) int32.
+    n = 0 is the "no rollout" ablation: nothing is sampled and every step gets the terminal score D(Y_1:T)."""
+    if n == 0:
+        return tf.tile(disc.prob_real(seqs)[:, None], [1, seqs.shape[1]])
     done = rollout_completions(rollout_gen, seqs, n, seed)
     return mc_rewards(prob_real_chunked(disc, done, chunk), disc.prob_real(seqs), n)
+
+
+def repeated_rewards(rollout_gen, disc, seqs, n, seeds, chunk=4096):
+    """Q (R, B, T): `rollout_rewards` of one fixed batch once per seed in seeds (R, 2) -- with G and D fixed,
+    the spread across the R repeats is the Monte-Carlo noise of the reward estimate alone."""
+    return tf.stack([rollout_rewards(rollout_gen, disc, seqs, n, s, chunk) for s in tf.unstack(seeds)])
 
 
 def track(rollout_gen, gen, beta):

@@ -32,6 +32,12 @@ from .projection import describe, measure_rates, project
 
 # Fields that may differ between a checkpoint and the run resuming it: they do not change the numbers.
 RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset", "project_time"}
+# Fields used only after pretraining (plus eval_every, which never changes the numbers): runs that differ in them
+# may start from one shared pretraining checkpoint (`init_from`). D_FIELDS join them when it did no D pretraining.
+ADVERSARIAL_FIELDS = {"adv_epochs", "g_steps", "d_steps", "d_epochs", "rollout_num", "rollout_policy", "rollout_beta",
+                      "method", "ss_schedule", "ss_max", "bleu_n", "bleu_refs", "bleu_smoothing", "bleu_rollout_num",
+                      "eval_every"}
+D_FIELDS = {"pretrain_d_steps", "pretrain_d_epochs", "d_negatives"}
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
 
 
@@ -94,10 +100,10 @@ class State:
         return cls(cfg, gen, disc, rollout_gen, mle_opt, pg_opt, d_opt, tf.random.Generator.from_seed(cfg.seed),
                    tf.Variable(tf.zeros([3], tf.int64)), tf.Variable(empty))
 
-    def checkpoint(self):
+    def checkpoint(self, with_rollout=True):
         items = dict(gen=self.gen, disc=self.disc, mle_opt=self.mle_opt, pg_opt=self.pg_opt, d_opt=self.d_opt,
                      rng=self.rng, done=self.done, history=self.history)
-        if self.rollout_gen is not self.gen:
+        if with_rollout and self.rollout_gen is not self.gen:
             items["rollout_gen"] = self.rollout_gen
         return tf.train.Checkpoint(**items)
 
@@ -125,6 +131,11 @@ def deferred_interrupt():
             signal.signal(signal.SIGINT, previous)
 
 
+def _median(xs):
+    """Median (robust to the first round's graph tracing and to a busy machine), or None for no values."""
+    return float(np.median(xs)) if xs else None
+
+
 def _finite(value, phase, step):
     if not math.isfinite(value):
         raise Diverged(f"{phase} loss is {value} at step {step}; stopped, the last good checkpoint is kept")
@@ -137,7 +148,8 @@ class Experiment:
     Subclasses say what the real data is (`load_real`), how the generator is scored (`score`, a dict of
     metrics for one evaluation) and what the result files hold (`summary`, `write_extra`). `adversarial_step`
     is one round of Algorithm 1, or of the baseline cfg.method names. `run()` returns the metrics dict.
-    `init_from`: a directory holding a finished run of `pretrain_config(cfg)`; a run with no checkpoint of its
+    `init_from`: a directory holding a finished run of `pretrain_config(cfg, ...)` (cfg may differ from it in
+    ADVERSARIAL_FIELDS, and in D_FIELDS if it did no D pretraining); a run with no checkpoint of its
     own starts from that one's, so every method of a seed shares the same MLE pretraining.
     """
     experiment = "experiment"
@@ -195,7 +207,7 @@ class Experiment:
         """Restore the latest checkpoint if there is one; refuse a different configuration."""
         latest, ckpt_dir, expected = self.manager.latest_checkpoint, self.out / "checkpoints", self.cfg
         if latest is None and self.init_from is not None:
-            ckpt_dir, expected = self.init_from / "checkpoints", pretrain_config(self.cfg)
+            ckpt_dir, expected = self.init_from / "checkpoints", self.cfg
             latest = tf.train.latest_checkpoint(ckpt_dir)
             if latest is None:
                 raise FileNotFoundError(f"no pretraining checkpoint in {ckpt_dir} to start from")
@@ -205,12 +217,22 @@ class Experiment:
         defaults = json.loads(json.dumps(config_lib.Config().to_dict()))
         saved = {**defaults, **json.loads((ckpt_dir / "config.json").read_text())}
         mine = json.loads(json.dumps(expected.to_dict()))
-        diff = sorted(k for k in set(saved) | set(mine) if k not in RESUMABLE_FIELDS and saved.get(k) != mine.get(k))
+        # a field added since the checkpoint was written holds its default there (defaults keep old behaviour)
+        saved = {**json.loads(json.dumps(config_lib.Config().to_dict())), **saved}
+        ignored = set(RESUMABLE_FIELDS)
+        if ckpt_dir.parent != self.out:
+            ignored |= ADVERSARIAL_FIELDS | (D_FIELDS if not saved["pretrain_d_steps"] else set())
+            for c in (saved, mine):       # D pretraining epochs as done, though d_epochs (k) may differ
+                c["pretrain_d_epochs"] = c["pretrain_d_epochs"] or c["d_epochs"]
+        diff = sorted(k for k in set(saved) | set(mine) if k not in ignored and saved.get(k) != mine.get(k))
         if diff:
             raise ConfigMismatch(f"{ckpt_dir.parent} holds a checkpoint of a different config ("
                                  + ", ".join(f"{k}: {saved.get(k)!r} there, {mine.get(k)!r} now" for k in diff)
                                  + "); use another --out or delete that directory")
-        self.ckpt.restore(latest).assert_existing_objects_matched()
+        # From a shared pretraining, which may have no delayed rollout copy (or have one this run lacks): the copy
+        # is set from G when adversarial training starts, so restore everything else.
+        ckpt = self.ckpt if ckpt_dir.parent == self.out else self.state.checkpoint(with_rollout=False)
+        ckpt.restore(latest).assert_existing_objects_matched()
         self.hist = json.loads(self.state.history.numpy())
         if ckpt_dir.parent != self.out:
             self.hist.pop("projected", None)    # it projected the pretraining run's schedule, not this method's
@@ -299,14 +321,16 @@ class Experiment:
 
     def _d_pretrain_step(self, real, i):
         s = self.state
-        loss, acc = d_block(s.gen, s.disc, s.d_opt, real, self.cfg, s.rng)
+        loss, acc = d_block(s.gen, s.disc, s.d_opt, real, self.cfg, s.rng, self.cfg.d_pretrain_epochs)
         return {"d/loss": _finite(float(loss), "D pretraining", i + 1), "d/acc": float(acc)}
 
     def _adversarial_round(self, real, i):
         s = self.state
         if i == 0 and s.rollout_gen is not s.gen:
             s.rollout_gen.set_weights(s.gen.get_weights())   # as released: the rollout net starts from the MLE G
+        t0 = time.perf_counter()
         logs = self.adversarial_step(real, i)
+        logs["time/round_s"] = time.perf_counter() - t0      # the round alone, without its evaluation
         for k, v in logs.items():
             if k.endswith("loss"):
                 _finite(v, "adversarial", i + 1)
@@ -330,6 +354,7 @@ class Experiment:
             **self.summary(curve),
             "curve": curve,
             "seconds": {k: round(v, 2) for k, v in self.hist["seconds"].items()},
+            "seconds_per_round": _median([l["time/round_s"] for l in self.hist["logs"] if "time/round_s" in l]),
             "projected_seconds": self.hist.get("projected"),
             "last_d_acc": next((l["d/acc"] for l in reversed(self.hist["logs"]) if "d/acc" in l), None),
             "resumed_from": self.resumed_from,
@@ -415,25 +440,37 @@ class SyntheticExperiment(Experiment):
         plots.nll_curve(self.out / "metrics.json", self.out / "nll_curve.png")
 
 
-# -- Table 1: several methods and seeds sharing each seed's MLE pretraining ---------------------------------
-def pretrain_config(cfg):
-    """The shared pretraining run of cfg's seed: MLE only, with every method-specific field at its default."""
+# -- Table 1, Figure 3, ablations: several settings and seeds sharing each seed's pretraining ----------------
+def pretrain_config(cfg, with_d=False):
+    """The shared pretraining run of cfg's seed: MLE (and D pretraining if with_d), no adversarial rounds,
+    with every method-specific field at its default."""
     defaults = config_lib.Config()
     method_fields = {f: getattr(defaults, f) for f in ("method", "ss_schedule", "ss_max", "bleu_n", "bleu_refs",
                                                         "bleu_smoothing", "bleu_rollout_num")}
-    return dataclasses.replace(cfg, pretrain_d_steps=0, adv_epochs=0, **method_fields)
+    return dataclasses.replace(cfg, pretrain_d_steps=cfg.pretrain_d_steps if with_d else 0, adv_epochs=0,
+                               **method_fields)
 
 
-def run_methods(cfg, methods, seeds, root, progress=True, log=None):
-    """For each seed: MLE pretraining once into root/seed<k>/pretrain, then each method from that checkpoint
-    into root/seed<k>/<method>. Every run resumes from its own checkpoint. Returns {(seed, method): metrics}."""
+def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=None):
+    """Each setting {name: config overrides} for each seed into root/seed<k>/<name>. shared="mle" (or "mle+d"):
+    each seed's MLE pretraining (plus D pretraining) runs once into root/seed<k>/pretrain and every setting, which
+    may then override only ADVERSARIAL_FIELDS (and D_FIELDS for "mle"), starts from it; shared=None: every setting
+    runs from scratch. Every run resumes from its own checkpoint. Returns {(seed, name): metrics}."""
+    if shared not in ("mle", "mle+d", None):
+        raise ValueError(f"shared must be 'mle', 'mle+d' or None, got {shared!r}")
     root, results = Path(root), {}
     for seed in seeds:
         seed_cfg = dataclasses.replace(cfg, seed=seed)
-        pre_dir = root / f"seed{seed}" / "pretrain"
-        SyntheticExperiment(pretrain_config(seed_cfg), pre_dir, progress, log).run()
-        for method in methods:
-            m_cfg = dataclasses.replace(seed_cfg, method=method)
-            results[seed, method] = SyntheticExperiment(m_cfg, root / f"seed{seed}" / method, progress, log,
-                                                        init_from=pre_dir).run()
+        pre_dir = root / f"seed{seed}" / "pretrain" if shared else None
+        if shared:
+            SyntheticExperiment(pretrain_config(seed_cfg, shared == "mle+d"), pre_dir, progress, log).run()
+        for name, overrides in settings.items():
+            s_cfg = config_lib.replace(seed_cfg, **overrides)
+            results[seed, name] = SyntheticExperiment(s_cfg, root / f"seed{seed}" / name, progress, log,
+                                                      init_from=pre_dir).run()
     return results
+
+
+def run_methods(cfg, methods, seeds, root, progress=True, log=None):
+    """Table 1: each method from each seed's shared MLE pretraining, into root/seed<k>/<method>."""
+    return run_settings(cfg, {m: {"method": m} for m in methods}, seeds, root, progress=progress, log=log)

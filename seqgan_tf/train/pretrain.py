@@ -72,11 +72,11 @@ def d_accuracy(disc, real, fake):
     return 0.5 * (tf.reduce_mean(tf.cast(p_real > 0.5, tf.float32)) + tf.reduce_mean(tf.cast(p_fake <= 0.5, tf.float32)))
 
 
-def d_block(gen, disc, opt, real, cfg, rng):
+def d_block(gen, disc, opt, real, cfg, rng, epochs=None):
     """One d-step: fresh negatives from G, as many positives (all of them when n_negatives >= N, as the
-    official code does), k = d_epochs epochs. `rng` (tf.random.Generator) seeds every draw."""
+    official code does), `epochs` epochs (default k = d_epochs). `rng` (tf.random.Generator) seeds every draw."""
     fake = gen.sample(cfg.n_negatives, rng.make_seeds(1)[:, 0])
     if cfg.n_negatives < real.shape[0]:
         pick = tf.random.experimental.stateless_shuffle(tf.range(real.shape[0]), rng.make_seeds(1)[:, 0])
         real = tf.gather(real, pick[:cfg.n_negatives])
-    return d_train(disc, opt, real, fake, cfg.d_epochs, cfg.batch_size, rng.make_seeds(1)[:, 0])
+    return d_train(disc, opt, real, fake, epochs or cfg.d_epochs, cfg.batch_size, rng.make_seeds(1)[:, 0])

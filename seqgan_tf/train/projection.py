@@ -53,7 +53,8 @@ def measure_rates(cfg, real, score_fn=None, repeats=3):
 def project(cfg, rates, n_real):
     """Projected seconds per phase for cfg's schedule from measured `rates`."""
     d_samples = min(cfg.n_negatives, n_real) + cfg.n_negatives
-    d_block = cfg.n_negatives * rates["sample_seq"] + cfg.d_epochs * (d_samples // cfg.batch_size) * rates["d_batch"]
+    d_block = lambda epochs: (cfg.n_negatives * rates["sample_seq"]
+                              + epochs * (d_samples // cfg.batch_size) * rates["d_batch"])
     evaluation = rates.get("evaluation", cfg.eval_samples * rates["sample_seq"])
     n_evals_pre = cfg.pretrain_g_epochs // cfg.eval_every + 2
     n_evals_adv = cfg.adv_epochs // cfg.eval_every + 1
@@ -61,8 +62,8 @@ def project(cfg, rates, n_real):
     return {
         "pretrain_g": cfg.pretrain_g_epochs * (n_real // cfg.batch_size) * rates["mle_batch"]
                       + n_evals_pre * evaluation,
-        "pretrain_d": cfg.pretrain_d_steps * d_block,
-        "adversarial": cfg.adv_epochs * (g_round + cfg.d_steps * d_block) + n_evals_adv * evaluation,
+        "pretrain_d": cfg.pretrain_d_steps * d_block(cfg.d_pretrain_epochs),
+        "adversarial": cfg.adv_epochs * (g_round + cfg.d_steps * d_block(cfg.d_epochs)) + n_evals_adv * evaluation,
     }
 
 

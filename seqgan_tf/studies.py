@@ -1,0 +1,239 @@
+"""Three studies of how SeqGAN behaves: their settings, and their summaries from saved runs (never trains).
+
+- strategies (Figure 3): SeqGAN under four (g-steps, d-steps, k) schedules after one shared pretraining.
+- no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
+- rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
+Each run lives in <root>/seed<k>/<setting>/metrics.json (train.experiment.run_settings); `write(study, root)`
+turns them into <root>/<study>.{json,csv,md} and the figure, so reproduce/figures.py can redraw them.
+"""
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .metrics.stats import welch
+from .results import atomic_write, read_json, write_csv, write_json
+
+STUDIES = ("strategies", "no_pretraining", "rollout_ablation")
+FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation"}
+
+
+# -- settings: {name: config overrides}, scaled by the preset's adversarial rounds -------------------------------
+# Figure 3's panels (PAPER.md): (g-steps, d-steps, k) and the share of the preset's rounds each runs. A round of
+# (a) costs 100 g-steps and of (b) 30 g-steps + 30 D epochs, so they run fewer rounds, evaluated after each.
+STRATEGIES = {"g100_d1_k10": (100, 1, 10, 0.1), "g30_d1_k30": (30, 1, 30, 0.2),
+              "g1_d1_k10": (1, 1, 10, 1.0), "g1_d5_k3": (1, 5, 3, 1.0)}
+
+
+def strategy_settings(cfg):
+    """The panels share one D pretraining (cfg's epochs per step), so every panel starts from the same G and D."""
+    return {name: dict(g_steps=g, d_steps=d, d_epochs=k, pretrain_d_epochs=cfg.d_pretrain_epochs,
+                       adv_epochs=max(1, round(cfg.adv_epochs * share)), eval_every=1 if share < 1 else cfg.eval_every)
+            for name, (g, d, k, share) in STRATEGIES.items()}
+
+
+def no_pretraining_settings(cfg):
+    """Same rounds for all; the untrained G starts from the same random init the pretrained run starts MLE from."""
+    return {"pretrained": {},
+            "no_pretraining": dict(pretrain_g_epochs=0, pretrain_d_steps=0),
+            "no_pretraining_brief_d": dict(pretrain_g_epochs=0, pretrain_d_steps=max(1, cfg.pretrain_d_steps // 5))}
+
+
+ROLLOUT_NS = (0, 1, 4, 16, 64)        # 0 = no rollout: every step's reward is D(Y_1:T)
+
+
+def ablation_settings(cfg):
+    """Half the preset's rounds (N = 64 makes a round ~4x the cost of N = 16), from one shared MLE + D start."""
+    rounds = max(1, cfg.adv_epochs // 2)
+    settings = {_ablation_name(n): dict(rollout_num=n, adv_epochs=rounds) for n in ROLLOUT_NS}
+    settings["n16_delayed"] = dict(rollout_num=16, rollout_policy="delayed", rollout_beta=0.8, adv_epochs=rounds)
+    return settings
+
+
+def _ablation_name(n):
+    return f"n{n}" if n else "no_rollout"
+
+
+# -- reading runs ------------------------------------------------------------------------------------------
+def collect(root, names):
+    """{name: [metrics of each seed]} for the settings in `names` that have finished runs under root."""
+    runs = {}
+    for name in names:
+        ms = [read_json(p) for p in sorted(Path(root).glob(f"seed*/{name}/metrics.json"))]
+        if ms:
+            runs[name] = ms
+    return runs
+
+
+def mean_curve(ms, phase=None):
+    """[[epoch, mean, std], ...] of NLL-oracle over seeds (ddof 0), at epochs every seed evaluated."""
+    curves = [{c["epoch"]: c["nll_oracle"] for c in m["curve"] if phase is None or c["phase"] == phase} for m in ms]
+    epochs = sorted(set.intersection(*(set(c) for c in curves)))
+    return [[e, float(np.mean([c[e] for c in curves])), float(np.std([c[e] for c in curves]))] for e in epochs]
+
+
+def _stat(ms, key):
+    xs = [m["nll_oracle"][key] for m in ms]
+    return float(np.mean(xs)), (float(np.std(xs, ddof=1)) if len(xs) > 1 else None)
+
+
+def _noise(m, e1, e2):
+    """Two standard errors of the difference of two NLL-oracle evaluations of one run (per-token, from the
+    per-sequence NLL statistics): a change smaller than this is evaluation noise."""
+    s = [m["per_sequence_nll"].get(str(e)) for e in (e1, e2)]
+    if not all(s):
+        return 0.0
+    return 2 * math.sqrt(sum(x["var"] / x["n"] for x in s)) / m["config"]["seq_len"]
+
+
+def _trend(delta, noise):
+    if abs(delta) <= noise:
+        return "stayed level"
+    return "improved" if delta < 0 else "got worse"
+
+
+# -- Figure 3 --------------------------------------------------------------------------------------------------
+def strategies(root):
+    runs = collect(root, STRATEGIES)
+    panels = []
+    for letter, (name, ms) in zip("abcd", runs.items()):
+        cfg, pre = ms[0]["config"], ms[0]["config"]["pretrain_g_epochs"]
+        curve = mean_curve(ms)
+        adv = [c for c in curve if c[0] > pre]
+        start, final = _stat(ms, "after_mle")[0], _stat(ms, "final")[0]
+        best = min(adv, key=lambda c: c[1]) if adv else [pre, start]
+        noise = _noise(ms[0], pre, curve[-1][0])
+        panel = {"panel": letter, "name": name, "g_steps": cfg["g_steps"], "d_steps": cfg["d_steps"],
+                 "k": cfg["d_epochs"], "rounds": cfg["adv_epochs"], "seeds": [m["seed"] for m in ms],
+                 "after_mle": start, "final": final, "best": best[1], "best_round": best[0] - pre,
+                 "range_adversarial": [min(c[1] for c in adv), max(c[1] for c in adv)] if adv else None,
+                 "noise_2se": noise, "pretrain_end": pre, "curve": curve}
+        panel["sentence"] = (
+            f"({letter}) g-steps {panel['g_steps']}, d-steps {panel['d_steps']}, k {panel['k']}: over "
+            f"{panel['rounds']} round{'s' * (panel['rounds'] != 1)} NLL-oracle {_trend(final - start, noise)}, {start:.3f} after MLE to "
+            f"{final:.3f} ({final - start:+.3f}; evaluation noise ±{noise:.3f}), lowest {best[1]:.3f} at round "
+            f"{best[0] - pre}.")
+        panels.append(panel)
+    return {"study": "strategies", "preset": _preset(runs), "panels": panels}
+
+
+# -- no pretraining --------------------------------------------------------------------------------------------
+NO_PRETRAINING_LABELS = {"pretrained": "SeqGAN after MLE + D pretraining",
+                         "no_pretraining": "no pretraining (untrained G and D)",
+                         "no_pretraining_brief_d": "no pretraining of G, D briefly trained"}
+
+
+def no_pretraining(root):
+    runs = collect(root, NO_PRETRAINING_LABELS)
+    rows = []
+    for name, ms in runs.items():
+        pre = ms[0]["config"]["pretrain_g_epochs"]
+        curve = [[e - pre, v, s] for e, v, s in mean_curve(ms) if e >= pre]    # x = adversarial round
+        rows.append({"name": name, "label": NO_PRETRAINING_LABELS[name], "seeds": [m["seed"] for m in ms],
+                     "pretrain_g_epochs": pre, "pretrain_d_steps": ms[0]["config"]["pretrain_d_steps"],
+                     "rounds": ms[0]["config"]["adv_epochs"], "random_init": _stat(ms, "random_init")[0],
+                     "start": curve[0][1], "final": _stat(ms, "final")[0], "final_std": _stat(ms, "final")[1],
+                     "best": min(c[1] for c in curve), "real_data": ms[0]["nll_oracle"]["real_data"],
+                     "curve": curve})
+    out = {"study": "no_pretraining", "preset": _preset(runs), "runs": rows, "sentences": []}
+    by = {r["name"]: r for r in rows}
+    if "pretrained" in by:
+        ref = by["pretrained"]
+        mle_gain = ref["random_init"] - ref["start"]                 # what MLE (+ D) pretraining bought
+        out["sentences"].append(
+            f"After MLE pretraining SeqGAN went {ref['start']:.3f} -> {ref['final']:.3f} in {ref['rounds']} rounds "
+            f"(random G: {ref['random_init']:.3f}, real data {ref['real_data']:.3f}).")
+        for r in rows:
+            if r["name"] == "pretrained" or mle_gain <= 0:
+                continue
+            r["gap_closed"] = (r["random_init"] - r["final"]) / mle_gain
+            near = r["gap_closed"] < 0.1
+            out["sentences"].append(
+                f"{r['label']}: {r['random_init']:.3f} -> {r['final']:.3f} after the same {r['rounds']} rounds, "
+                f"closing {100 * r['gap_closed']:.0f}% of the gap MLE pretraining closes: "
+                + ("it stays near random, as the paper says." if near else
+                   "it does not stay near random (criterion: < 10% of the gap)."))
+    return out
+
+
+# -- rollout ablation ------------------------------------------------------------------------------------------
+def _ablation_label(name):
+    return {"no_rollout": "no rollout", "n16_delayed": "N=16, delayed 0.8"}.get(name, f"N={name[1:]}")
+
+
+def rollout_ablation(root):
+    settings = [_ablation_name(n) for n in ROLLOUT_NS] + ["n16_delayed"]
+    runs = collect(root, settings)
+    spreads = [read_json(p) for p in sorted(Path(root).glob("seed*/reward_variance.json"))]
+    rows = []
+    for name, ms in runs.items():
+        cfg = ms[0]["config"]
+        final, final_std = _stat(ms, "final")
+        row = {"name": name, "label": _ablation_label(name), "rollout_num": cfg["rollout_num"],
+               "rollout_policy": cfg["rollout_policy"], "seeds": [m["seed"] for m in ms], "n_seeds": len(ms),
+               "rounds": cfg["adv_epochs"], "after_mle": _stat(ms, "after_mle")[0],
+               "final_mean": final, "final_std": final_std, "best_mean": _stat(ms, "best_adversarial")[0],
+               "finals": [m["nll_oracle"]["final"] for m in ms],
+               "seconds_per_round": float(np.mean([m["seconds_per_round"] for m in ms])),
+               "reward_var": None, "reward_var_std": None, "reward_gap": None}
+        key = str(cfg["rollout_num"])
+        if cfg["rollout_policy"] == "current" and spreads and all(key in s["spread"] for s in spreads):
+            v = [s["spread"][key]["var"] for s in spreads]
+            row.update(reward_var=float(np.mean(v)), reward_var_std=float(np.std(v, ddof=1)) if len(v) > 1 else None,
+                       reward_gap=float(np.mean([s["spread"][key]["gap"] for s in spreads])))
+        rows.append(row)
+    by = {r["name"]: r for r in rows}
+    sentences = []
+    mc = [r for r in rows if r["rollout_policy"] == "current"]
+    if mc:
+        best = min(mc, key=lambda r: r["final_mean"])
+        sentences.append("Final NLL-oracle (mean ± std over seeds): " + "; ".join(
+            f"{r['label']} {r['final_mean']:.3f} ± {_fmt(r['final_std'])}" for r in mc)
+            + f"; lowest: {best['label']} (after MLE: {best['after_mle']:.3f}).")
+        sentences.append("Seconds per adversarial round (median round, mean over seeds): " + "; ".join(
+            f"{r['label']} {r['seconds_per_round']:.2f}" for r in mc) + ".")
+    measured = [r for r in mc if r["reward_var"] is not None and r["rollout_num"] > 0]
+    if len(measured) > 1:
+        sentences.append("Per-token reward variance on a fixed batch (fixed G, D): " + "; ".join(
+            f"{r['label']} {r['reward_var']:.2e} (N·var {r['rollout_num'] * r['reward_var']:.2e})" for r in measured)
+            + ": it falls as 1/N when N·var stays level." + (
+            f" No rollout has none but is biased: its mean |Q - Q_N=max| is {by['no_rollout']['reward_gap']:.3f}."
+            if "no_rollout" in by and by["no_rollout"]["reward_gap"] is not None else ""))
+    if "n16" in by and "n16_delayed" in by:
+        a, b = by["n16"], by["n16_delayed"]
+        p = welch(a["finals"], b["finals"])["p"] if min(len(a["finals"]), len(b["finals"])) > 1 else math.nan
+        sentences.append(f"Rollout policy at N = 16: current G {a['final_mean']:.3f} ± {_fmt(a['final_std'])} vs "
+                         f"delayed copy (0.8) {b['final_mean']:.3f} ± {_fmt(b['final_std'])} "
+                         f"(Welch p over seeds {_fmt(p, 2)}).")
+    return {"study": "rollout_ablation", "preset": _preset(runs), "rows": rows, "sentences": sentences,
+            "reward_spread": spreads}
+
+
+def _fmt(x, digits=3):
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _preset(runs):
+    return next((ms[0]["preset"] for ms in runs.values()), None)
+
+
+# -- files -----------------------------------------------------------------------------------------------------
+SUMMARIES = {"strategies": strategies, "no_pretraining": no_pretraining, "rollout_ablation": rollout_ablation}
+
+
+def write(study, root):
+    """<root>/<study>.json (everything), .csv (one row per panel / run / setting, no curves), .md (the sentences)
+    and the figure <root>/<FIGURES[study]>.png, from the saved runs. Returns the summary."""
+    from . import plots
+    root = Path(root)
+    summary = SUMMARIES[study](root)
+    rows = summary.get("panels") or summary.get("rows") or summary.get("runs") or []
+    if not rows:
+        raise FileNotFoundError(f"no finished {study} runs under {root}")
+    write_json(root / f"{study}.json", summary)
+    write_csv(root / f"{study}.csv", [{k: v for k, v in r.items() if not isinstance(v, (list, dict))} for r in rows])
+    lines = [r["sentence"] for r in summary.get("panels", [])] + summary.get("sentences", [])
+    atomic_write(root / f"{study}.md", f"### {study}, preset '{summary['preset']}'\n\n"
+                 + "".join(f"- {line}\n" for line in lines))
+    getattr(plots, FIGURES[study])(summary, root / f"{FIGURES[study]}.png")
+    return summary
