@@ -62,6 +62,9 @@ class Config:
     test_fraction: float = 0.1    # held-out share of the fixed-seed split (paper: not published)
     split_seed: int = 0           # split seed, separate from `seed`: every training seed sees one test set
     bleu_samples: int = 0         # sequences generated per model for BLEU / Self-BLEU; 0 = as many as the test set
+    # --- music (Nottingham, Table 4): MIDI -> melody pitch every midi_step s -> windows of midi_len tokens ---
+    midi_step: float = 0.4        # paper: pitch sampled every 0.4 s
+    midi_len: int = 32            # paper: sequences of 32
 
     @property
     def n_negatives(self) -> int:
@@ -82,6 +85,9 @@ PRESETS = {
     # 8-rollout g-step; the paper schedule's d-step is ~100 s, so "paper" takes ~30 h a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
+    # Music (reproduce/music.py's default): the poetry schedule on the Nottingham windows; timing in its docstring.
+    "music": Config(preset="music", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
+                    adv_epochs=30, d_steps=1, rollout_num=8),
     # Seconds, for tests: a small random oracle, tiny models and schedule.
     "smoke": Config(preset="smoke", oracle="random", vocab_size=50, seq_len=8, num_samples=512,
                     eval_samples=512, emb_dim=8, hidden_dim=8, pretrain_g_epochs=4, eval_every=2,
@@ -94,7 +100,7 @@ PRESETS = {
 def _check(cfg: Config) -> Config:
     positive = ["vocab_size", "seq_len", "num_samples", "eval_samples", "emb_dim", "hidden_dim", "batch_size",
                 "eval_every", "d_emb_dim", "d_epochs", "rollout_num", "rollout_chunk", "checkpoint_every",
-                "g_steps"]
+                "g_steps", "midi_step", "midi_len"]
     for name in positive:
         if getattr(cfg, name) <= 0:
             raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")

@@ -1,9 +1,11 @@
-"""Experiments on a real corpus (paper §5: poems, Table 2): NLL-test curve, BLEU / Self-BLEU of MLE and SeqGAN.
+"""Experiments on a real corpus (paper §5: poems, Table 2; music, Table 4): NLL-test curve, BLEU-type metrics of
+MLE and SeqGAN.
 
 `CorpusExperiment` runs the same resumable MLE -> D -> adversarial schedule as the synthetic one on a
 `PreparedCorpus`. The curve metric is NLL-test (cheap, every eval_every). At the two points Table 2 compares, the
 end of MLE pretraining ("mle") and the end of adversarial training ("seqgan"), it also generates poems and scores
-them, and keeps those poems and G's weights. `table2` aggregates seeds into mean ± std and Welch p-values.
+them, and keeps those poems and G's weights. `table` aggregates seeds into mean ± std and Welch p-values. The
+metric set is a parameter: `text_metrics` (poems, the default) or `MusicMetrics` (BLEU-4 and pitch MSE).
 
 BLEU variants (every one is nltk `sentence_bleu` averaged over hypotheses, with the whole reference set for every
 hypothesis, the paper's protocol): `bleuN` unsmoothed (nltk method0), `bleuN_m1` with nltk method1 smoothing.
@@ -17,7 +19,9 @@ import numpy as np
 import tensorflow as tf
 
 from .. import config as config_lib
+from ..data import music
 from ..metrics.bleu import ReferenceBLEU, bleu_weights, self_bleu
+from ..metrics.mse import closest_mse
 from ..metrics.nll import nll_test, sample_many
 from ..metrics.welch import welch_t_test
 from ..results import atomic_write, write_csv, write_json, write_samples
@@ -27,7 +31,13 @@ MODELS = ("mle", "seqgan")
 # (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
 COLUMNS = [("bleu2", "BLEU-2"), ("bleu2_m1", "BLEU-2 m1"), ("bleu3_m1", "BLEU-3 m1"), ("bleu4_m1", "BLEU-4 m1"),
            ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
-PAPER = {"poetry": {"mle": {"bleu2": 0.667}, "seqgan": {"bleu2": 0.7389}, "real": {"bleu2": 0.746}}}
+MUSIC_COLUMNS = [("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"), ("mse", "MSE"), ("self_bleu4", "Self-BLEU-4"),
+                 ("nll_test", "NLL-test")]
+PAPER = {"poetry": {"mle": {"bleu2": 0.667}, "seqgan": {"bleu2": 0.7389}, "real": {"bleu2": 0.746}},
+         "music": {"mle": {"bleu4": 0.9210, "mse": 22.38}, "seqgan": {"bleu4": 0.9406, "mse": 20.62}}}
+POEM_NOTE = ("BLEU-n: nltk sentence BLEU with every test poem as a reference, averaged (real: test poems against "
+             "the training set); m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, leave-one-out; NLL-test: "
+             "per-token NLL of the test set.")
 
 
 def configure(cfg, data):
@@ -48,21 +58,42 @@ def text_metrics(hyps, references: ReferenceBLEU) -> dict:
     return out
 
 
+class MusicMetrics:
+    """Table 4's metrics of token sequences (MIDI numbers as strings): BLEU-4 (unsmoothed and method1) against the
+    whole test set, `closest_mse` to the test set in semitones², Self-BLEU-4 (unsmoothed, leave-one-out)."""
+
+    def __init__(self, test):
+        self.references = ReferenceBLEU(test, max_n=4)
+        self.test = np.array([music.pitches(s) for s in test])
+
+    def __call__(self, hyps) -> dict:
+        w = bleu_weights(4)
+        return {"bleu4": self.references.mean(hyps, w), "bleu4_m1": self.references.mean(hyps, w, "method1"),
+                "mse": closest_mse([music.pitches(h) for h in hyps], self.test),
+                "self_bleu4": self_bleu(hyps, 4) if len(hyps) > 1 else None}
+
+
 def real_data_metrics(data) -> dict:
     """The "real data" row: test sequences scored against the training set, as generated ones are against test."""
     return text_metrics(data.test, ReferenceBLEU(data.train, max_n=4))
 
 
 class CorpusExperiment(Experiment):
-    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading."""
+    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading, and
+    the samples go to `<model>_<sample_name>.txt`; `metrics(list of token lists) -> dict` scores them (default:
+    `text_metrics` against the test set)."""
     experiment = "corpus"
 
-    def __init__(self, cfg, out_dir, data, render=" ".join, progress=True, log=None):
+    def __init__(self, cfg, out_dir, data, render=" ".join, progress=True, log=None, metrics=None,
+                 sample_name="poems"):
         if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
             raise ValueError("cfg does not match the corpus: build it with corpus_experiment.configure(cfg, data)")
-        self.data, self.render = data, render
+        self.data, self.render, self.sample_name = data, render, sample_name
         self.test = data.encoded("test")
-        self.references = ReferenceBLEU(data.test, max_n=4)
+        if metrics is None:
+            references = ReferenceBLEU(data.test, max_n=4)
+            metrics = lambda hyps: text_metrics(hyps, references)   # noqa: E731
+        self.metrics = metrics
         super().__init__(cfg, out_dir, progress, log)
 
     def load_real(self):
@@ -86,11 +117,11 @@ class CorpusExperiment(Experiment):
         ids = sample_many(gen, n, self.eval_seed(epoch))
         hyps = [self.data.vocab.decode(row) for row in ids]
         write_samples(self.out / f"{model}_samples.txt", ids)
-        atomic_write(self.out / f"{model}_poems.txt", "\n\n".join(self.render(h) for h in hyps) + "\n")
+        atomic_write(self.out / f"{model}_{self.sample_name}.txt", "\n\n".join(self.render(h) for h in hyps) + "\n")
         tmp = self.out / f".{model}_generator.tmp{os.getpid()}.weights.h5"   # Keras insists on this suffix
         gen.save_weights(tmp)
         os.replace(tmp, self.out / f"{model}_generator.weights.h5")
-        return {"epoch": epoch, "n_generated": n, **text_metrics(hyps, self.references)}
+        return {"epoch": epoch, "n_generated": n, **self.metrics(hyps)}
 
     def summary(self, curve):
         best = min(curve, key=lambda c: c["nll_test"])
@@ -110,10 +141,14 @@ def _mean_std(values):
 
 
 def table2(runs, real, experiment="poetry"):
-    """Rows of the BLEU table from per-seed metrics.json dicts (`runs`) and the real-data metrics: mean, std over
-    seeds, and the two-sided Welch p-value of SeqGAN vs MLE per metric."""
+    return table(runs, real, COLUMNS, PAPER.get(experiment))
+
+
+def table(runs, real, columns=COLUMNS, paper=None):
+    """Rows of a metrics table from per-seed metrics.json dicts (`runs`) and the real-data metrics: mean, std over
+    seeds, and the two-sided Welch p-value of SeqGAN vs MLE per metric. `columns`: (key, header) of the main ones."""
     measured = [k for k in runs[0]["models"]["mle"] if k not in ("epoch", "n_generated")]
-    keys = [k for k, _ in COLUMNS if k in measured] + [k for k in measured if k not in dict(COLUMNS)]
+    keys = [k for k, _ in columns if k in measured] + [k for k in measured if k not in dict(columns)]
     rows = [{"model": "real", "seeds": 0, **{k: real.get(k) for k in keys}}]
     for model in MODELS:
         row = {"model": model, "seeds": len(runs)}
@@ -125,8 +160,8 @@ def table2(runs, real, experiment="poetry"):
         if rows[1][k] is not None and rows[2][k] is not None:
             p[k] = welch_t_test([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])[2]
             p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
-    return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": PAPER.get(experiment),
-            "columns": dict(COLUMNS), "data": runs[0]["data"]}
+    return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": paper,
+            "columns": dict(columns), "data": runs[0]["data"]}
 
 
 def _cell(row, key):
@@ -140,24 +175,29 @@ def _cell(row, key):
 
 
 def write_table2(out_dir, table, title, examples=3):
-    """table2.json (everything), table2.csv (one row per model, every metric), table2.md (the main columns and
-    the first `examples` poems of each model from the first seed's directory)."""
-    write_json(out_dir / "table2.json", table)
-    write_csv(out_dir / "table2.csv", table["rows"],
+    write_table(out_dir, table, title, examples=examples)
+
+
+def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, sample_name="poems", examples=3):
+    """<name>.json (everything), <name>.csv (one row per model, every metric), <name>.md (the main columns, the
+    paper's numbers, `note`, and the first `examples` samples of each model from the first seed's directory)."""
+    columns = list(table["columns"].items())
+    write_json(out_dir / f"{name}.json", table)
+    write_csv(out_dir / f"{name}.csv", table["rows"],
               ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
-    lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in COLUMNS) + " |",
-             "|---" * (len(COLUMNS) + 1) + "|"]
-    lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in COLUMNS) + " |"
+    lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in columns) + " |"
               for row in table["rows"]]
     if table.get("paper"):
-        paper = ", ".join(f"{m} {v['bleu2']}" for m, v in table["paper"].items())
-        lines += ["", f"Paper (BLEU-2, smoothing not stated): {paper}."]
-    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. "
-              "BLEU-n: nltk sentence BLEU with every test poem as a reference, averaged (real: test poems against "
-              "the training set); m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, leave-one-out; NLL-test: "
-              "per-token NLL of the test set. All variants in table2.csv / table2.json."]
+        paper = "; ".join(f"{m} " + ", ".join(f"{table['columns'][k]} {v}" for k, v in values.items())
+                          for m, values in table["paper"].items())
+        lines += ["", f"Paper (smoothing not stated): {paper}."]
+    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. {note} "
+              f"All variants in {name}.csv / {name}.json."]
     first = out_dir / f"seed{table['seeds'][0]}"
     for model in MODELS:
-        poems = (first / f"{model}_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")[:examples]
-        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(poems).split("\n"), "```"]
-    atomic_write(out_dir / "table2.md", "\n".join(lines) + "\n")
+        samples = (first / f"{model}_{sample_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")[:examples]
+        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(samples).split("\n"),
+                  "```"]
+    atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
