@@ -164,3 +164,13 @@ def write_midi(tokens, path, step: float = STEP):
     buf = io.BytesIO()
     to_midi(tokens, step).write(buf)
     atomic_write(path, buf.getvalue(), mode="wb")
+
+
+def write_examples(tunes, out_dir, step: float = STEP) -> list[Path]:
+    """`out_dir/<name>_<i>.mid` (i from 1) for every token sequence of every list in `tunes` ({name: [...]})."""
+    paths = []
+    for name, seqs in tunes.items():
+        for i, tokens in enumerate(seqs, 1):
+            paths.append(Path(out_dir) / f"{name}_{i}.mid")
+            write_midi(tokens, paths[-1], step)
+    return paths

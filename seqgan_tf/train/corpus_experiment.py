@@ -73,6 +73,21 @@ class MusicMetrics:
                 "self_bleu4": self_bleu(hyps, 4) if len(hyps) > 1 else None}
 
 
+MUSIC_NOTE = ("BLEU-4: nltk sentence BLEU-4 of each generated 32-step tune against every test tune, averaged; m1 = "
+              "nltk method1 smoothing. MSE: for each generated tune, the mean over its 32 steps of the squared "
+              "pitch difference (semitones²) to the closest test tune, averaged. Real: as many training tunes "
+              "(never in the test set: the split is by tune) scored the same way, i.e. what a G sampling the "
+              "true distribution would get. Self-BLEU-4: leave-one-out, unsmoothed; NLL-test: per-token NLL of "
+              "the test set.")
+
+
+def held_out_metrics(data, metrics, n, seed) -> dict:
+    """`metrics` of n training sequences (a fixed-seed choice): real data outside the test set, scored exactly as
+    n generated ones are (Table 4's calibration row)."""
+    pick = np.random.default_rng(seed).choice(len(data.train), min(n, len(data.train)), replace=False)
+    return metrics([data.train[i] for i in np.sort(pick)])
+
+
 def real_data_metrics(data) -> dict:
     """The "real data" row: test sequences scored against the training set, as generated ones are against test."""
     return text_metrics(data.test, ReferenceBLEU(data.train, max_n=4))
