@@ -1,7 +1,7 @@
 """Nottingham folk tunes (paper §5, Table 4): BLEU-4 and pitch MSE of MLE vs SeqGAN vs real tunes, over seeds.
 
-    python reproduce/music.py                        # "music" preset, 3 seeds (time: see the README, "Presets")
-    python reproduce/music.py --preset paper         # the released schedule
+    python reproduce/music.py                        # "music" preset, 3 seeds: ~1 h on 2 busy CPU cores
+    python reproduce/music.py --preset paper         # the released schedule: ~21 h a seed (projected)
     python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
     python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
 
@@ -12,7 +12,6 @@ Writes results/music/<preset>/table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.m
 piano_roll.png, and per seed seed<k>/ with metrics.json, curve.csv, {mle,seqgan}_tunes.txt and G's weights.
 Re-running resumes every seed.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -26,25 +25,19 @@ from seqgan_tf.train import corpus_experiment as ce  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.set_defaults(preset="music")
-    parser.add_argument("--source", dest="corpus", help="directory of MIDI files (default ../shared/data/nottingham/MIDI)")
-    parser.add_argument("--seeds", type=int, default=3, help="train seeds seed, seed+1, ... (default 3)")
+    parser = cli.seeds_parser(__doc__, "music", "results/music")
+    parser.add_argument("--source", dest="corpus", help="MIDI directory (default ../shared/data/nottingham/MIDI)")
     parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
-    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
-    parser.add_argument("--out", help="output directory (default results/music/<preset>)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
+        seeds = cli.seed_range(cfg, args.seeds)
         data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
         cfg = ce.configure(cfg, data)
         out = cli.output_dir(args.out or Path("results/music") / cfg.preset)
         metrics = ce.MusicMetrics(data.test)
         runs = [ce.CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics,
-                                    sample_name="tunes").run() for seed in range(cfg.seed, cfg.seed + args.seeds)]
+                                    sample_name="tunes").run() for seed in seeds]
         real = ce.held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
         ce.write_table(out, ce.table(runs, real, ce.MUSIC_COLUMNS, ce.PAPER["music"]),
                        f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "
@@ -52,7 +45,7 @@ def main(argv=None):
                        name="table4", note=ce.MUSIC_NOTE, sample_name="tunes")
         first, k = out / f"seed{cfg.seed}", args.examples
         tunes = {"real": data.test[::max(1, len(data.test) // k)][:k],      # spread over the test tunes
-                 **{m: [t.split() for t in (first / f"{m}_tunes.txt").read_text().split("\n\n")[:k]] for m in ce.MODELS}}
+                 **{m: [t.split() for t in ce.read_samples(first, m, "tunes")[:k]] for m in ce.MODELS}}
         music.write_examples(tunes, out / "midi", cfg.midi_step)
         plots.piano_roll({m: [music.pitches(t) for t in ts] for m, ts in tunes.items()}, out / "piano_roll.png",
                          cfg.midi_step, f"Nottingham, preset {cfg.preset}: real test tunes, MLE and SeqGAN samples")

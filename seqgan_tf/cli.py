@@ -1,4 +1,5 @@
 """Shared command-line plumbing for the reproduce scripts: one-line errors and a checked output directory."""
+import argparse
 import contextlib
 import os
 import sys
@@ -31,3 +32,22 @@ def output_dir(path) -> Path:
     if not os.access(path, os.W_OK):
         raise PermissionError(f"output directory {path} is not writable")
     return path
+
+
+def seeds_parser(doc, preset, results):
+    """The multi-seed scripts' options: --preset (default `preset`), every Config field, --seeds, --cache, --out."""
+    from . import config
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    config.add_arguments(parser)
+    parser.set_defaults(preset=preset)
+    parser.add_argument("--seeds", type=int, default=3, help="train seeds seed, seed+1, ... (default 3)")
+    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
+    parser.add_argument("--out", help=f"output directory (default {results}/<preset>)")
+    return parser
+
+
+def seed_range(cfg, n):
+    """seed, seed+1, ..., n of them (ValueError if n < 1)."""
+    if n < 1:
+        raise ValueError(f"--seeds must be at least 1, got {n}")
+    return range(cfg.seed, cfg.seed + n)

@@ -80,7 +80,7 @@ def read_midi(path):
         with warnings.catch_warnings():     # Nottingham files put tempo events on track 2; harmless here
             warnings.simplefilter("ignore", RuntimeWarning)
             return pretty_midi.PrettyMIDI(str(path))
-    except Exception:                       # mido/pretty_midi raise many types (OSError, EOFError, KeySignatureError...)
+    except Exception:                       # mido/pretty_midi raise many types (OSError, EOFError, KeyError...)
         return None
 
 

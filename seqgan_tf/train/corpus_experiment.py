@@ -189,6 +189,11 @@ def _cell(row, key):
     return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
 
 
+def read_samples(run_dir, model, sample_name="poems") -> list[str]:
+    """The rendered samples CorpusExperiment kept for `model` in one seed's directory."""
+    return (run_dir / f"{model}_{sample_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")
+
+
 def write_table2(out_dir, table, title, examples=3):
     write_table(out_dir, table, title, examples=examples)
 
@@ -212,7 +217,7 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, sample_nam
               f"All variants in {name}.csv / {name}.json."]
     first = out_dir / f"seed{table['seeds'][0]}"
     for model in MODELS:
-        samples = (first / f"{model}_{sample_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")[:examples]
+        samples = read_samples(first, model, sample_name)[:examples]
         lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(samples).split("\n"),
                   "```"]
     atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
