@@ -5,7 +5,7 @@
 
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
 its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
-rollout_ablation: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json (rebuilds Table 2 from its seeds).
+rollout_ablation: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json / table4.json (rebuilds Table 2 / Table 4 from its seeds).
 """
 import argparse
 import sys
@@ -35,10 +35,11 @@ def main(argv=None):
                 table1.write(d)
                 plots.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]
-        for path in sorted(root.rglob("table2.json")):
-            from seqgan_tf.train.corpus_experiment import rewrite_table2
-            rewrite_table2(path.parent)
-            written.append(path.parent / "table2.md")
+        for name in ("table2", "table4"):            # poems, music
+            for path in sorted(root.rglob(f"{name}.json")):
+                from seqgan_tf.train.corpus_experiment import rewrite_table
+                rewrite_table(path.parent, name)
+                written.append(path.parent / f"{name}.md")
         for study in studies.STUDIES:
             for path in sorted(root.rglob(f"{study}.json")):
                 studies.write(study, path.parent)

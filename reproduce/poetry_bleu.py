@@ -13,7 +13,6 @@ the data. Prepared data is cached under --cache (default cache/, git-ignored).
 Writes results/poetry/<preset>/table2.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test),
 {mle,seqgan}_poems.txt (4 lines a poem), the generated ids and G's weights. Re-running resumes every seed.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -28,23 +27,17 @@ from seqgan_tf.train.corpus_experiment import (CorpusExperiment, configure, real
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.set_defaults(preset="poetry")
+    parser = cli.seeds_parser(__doc__, "poetry", "results/poetry")
     parser.add_argument("--source", dest="corpus_source", help=f"poem source: {' or '.join(poetry.SOURCES)}")
-    parser.add_argument("--seeds", type=int, default=3, help="train seeds seed, seed+1, ... (default 3)")
-    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
-    parser.add_argument("--out", help="output directory (default results/poetry/<preset>)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
+        seeds = cli.seed_range(cfg, args.seeds)
         data = poetry.prepare(cfg.corpus_source, cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.output_dir(args.out or Path("results/poetry") / cfg.preset)
         runs = [CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, poetry.render).run()
-                for seed in range(cfg.seed, cfg.seed + args.seeds)]
+                for seed in seeds]
         write_table2(out, table2(runs, real_data_metrics(data)), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")

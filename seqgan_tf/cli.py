@@ -49,6 +49,22 @@ def study_setup(args, study, defaults=None):
     """(cfg, seeds, out dir) from a study_parser's arguments; `defaults` as config.from_args. Raises ValueError /
     PermissionError, so call it inside one_line_errors."""
     cfg = config.from_args(args, defaults)
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-    return cfg, range(cfg.seed, cfg.seed + args.seeds), output_dir(args.out or Path("results") / study / cfg.preset)
+    return cfg, seed_range(cfg, args.seeds), output_dir(args.out or Path("results") / study / cfg.preset)
+
+
+def seeds_parser(doc, preset, results):
+    """The multi-seed scripts' options: --preset (default `preset`), every Config field, --seeds, --cache, --out."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    config.add_arguments(parser)
+    parser.set_defaults(preset=preset)
+    parser.add_argument("--seeds", type=int, default=3, help="train seeds seed, seed+1, ... (default 3)")
+    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
+    parser.add_argument("--out", help=f"output directory (default {results}/<preset>)")
+    return parser
+
+
+def seed_range(cfg, n):
+    """seed, seed+1, ..., n of them (ValueError if n < 1)."""
+    if n < 1:
+        raise ValueError(f"--seeds must be at least 1, got {n}")
+    return range(cfg.seed, cfg.seed + n)

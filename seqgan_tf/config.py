@@ -78,6 +78,9 @@ class Config:
     test_fraction: float = 0.1    # held-out share of the fixed-seed split (paper: not published)
     split_seed: int = 0           # split seed, separate from `seed`: every training seed sees one test set
     bleu_samples: int = 0         # sequences generated per model for BLEU / Self-BLEU; 0 = as many as the test set
+    # --- music (Nottingham, Table 4): MIDI -> melody pitch every midi_step s -> windows of midi_len tokens ---
+    midi_step: float = 0.4        # paper: pitch sampled every 0.4 s
+    midi_len: int = 32            # paper: sequences of 32
 
     @property
     def n_negatives(self) -> int:
@@ -123,7 +126,7 @@ PRESETS = {
 def _check(cfg: Config) -> Config:
     positive = ["vocab_size", "seq_len", "num_samples", "eval_samples", "emb_dim", "hidden_dim", "batch_size",
                 "eval_every", "d_emb_dim", "d_epochs", "rollout_chunk", "checkpoint_every",
-                "g_steps"]
+                "g_steps", "midi_step", "midi_len"]
     for name in positive:
         if getattr(cfg, name) <= 0:
             raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")

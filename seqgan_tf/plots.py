@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import matplotlib
+import matplotlib.patches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -193,4 +194,27 @@ def rollout_ablation(summary, png_path):
     fig.suptitle(f"Rollout ablation, preset '{summary['preset']}'")
     fig.tight_layout()
     save_figure(fig, png_path, dpi=120)
+    plt.close(fig)
+
+
+def piano_roll(tunes, png_path, step=0.4, title="Piano roll"):
+    """One panel per source ({"real": [pitch lists], "mle": ..., "seqgan": ...}), tunes side by side, each step a
+    bar at its MIDI pitch; a vertical line separates tunes. Redrawn from the saved tune files."""
+    fig, axes = plt.subplots(len(tunes), 1, figsize=(10, 2.2 * len(tunes)), sharex=True, sharey=True, squeeze=False)
+    for ax, (name, seqs) in zip(axes[:, 0], tunes.items()):
+        for j, pitches in enumerate(seqs):
+            t0 = j * len(pitches) * step
+            for i, p in enumerate(pitches):
+                ax.add_patch(matplotlib.patches.Rectangle((t0 + i * step, p - 0.4), step, 0.8, color=f"C{j % 10}"))
+            if j:
+                ax.axvline(t0, color="gray", lw=0.8, ls="--")
+        ax.set_ylabel(f"{name}\nMIDI pitch")
+        ax.grid(alpha=0.3)
+    pitches = [p for seqs in tunes.values() for s in seqs for p in s]
+    axes[0, 0].set_ylim(min(pitches) - 2, max(pitches) + 2)
+    axes[0, 0].set_xlim(0, max(sum(len(s) for s in seqs) for seqs in tunes.values()) * step)
+    axes[0, 0].set_title(title)
+    axes[-1, 0].set_xlabel("seconds (tunes one after another)")
+    fig.tight_layout()
+    save_figure(fig, png_path, dpi=110)
     plt.close(fig)

@@ -229,12 +229,14 @@ def _write_seqs(path, seqs):
 
 
 def prepare(seqs, cache_dir, name: str, source_id: str, test_fraction: float, split_seed: int,
-            max_vocab: int | None = None, extra_stats: dict | None = None, specials=(UNK,)) -> PreparedCorpus:
+            max_vocab: int | None = None, extra_stats: dict | None = None, specials=(UNK,),
+            vocab: Vocabulary | None = None, groups=None) -> PreparedCorpus:
     """Split `seqs` (lists of tokens, one length), build the vocabulary (`specials` first) from the training part
-    and store
-    train.txt, test.txt, vocab.txt, stats.json in `cache_dir/<name>-<key>/`, where key hashes the source and every
+    and store train.txt, test.txt, vocab.txt, stats.json in `cache_dir/<name>-<key>/`, where key hashes the source and every
     option. The directory is built under a temporary name and renamed into place, so an interrupted or failed
-    preparation never leaves a partial one; an existing one is reused as it is."""
+    preparation never leaves a partial one; an existing one is reused as it is.
+    `vocab`: a fixed vocabulary (e.g. the 88 piano keys) instead of one built from training. `groups`: one id per
+    sequence (e.g. its tune); the split then draws whole groups, so no group is on both sides."""
     if not seqs:
         raise ValueError(f"{source_id}: no sequences")
     lengths = {len(s) for s in seqs}
@@ -244,16 +246,25 @@ def prepare(seqs, cache_dir, name: str, source_id: str, test_fraction: float, sp
                "data": hashlib.sha256("\n".join(" ".join(s) for s in seqs).encode()).hexdigest()}
     if tuple(specials) != (UNK,):       # only then: the poems' existing cache keys stay valid
         options["specials"] = list(specials)
+    if vocab is not None or groups is not None:           # only then, so existing caches keep their keys
+        options["fixed_vocab"] = None if vocab is None else hashlib.sha256(" ".join(vocab.tokens).encode()).hexdigest()
+        options["groups"] = None if groups is None else hashlib.sha256(str(list(groups)).encode()).hexdigest()
     key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
     final = Path(cache_dir) / f"{name}-{key}"
     if not (final / "stats.json").exists():
-        train_idx, test_idx = split(len(seqs), test_fraction, split_seed)
+        if groups is None:
+            train_idx, test_idx = split(len(seqs), test_fraction, split_seed)
+        else:
+            ids = np.unique(groups)
+            test_idx = np.flatnonzero(np.isin(groups, ids[split(len(ids), test_fraction, split_seed)[1]]))
+            train_idx = np.setdiff1d(np.arange(len(seqs)), test_idx)
         train, test = [seqs[i] for i in train_idx], [seqs[i] for i in test_idx]
-        vocab = Vocabulary.build(train, max_vocab, specials)
+        vocab = vocab or Vocabulary.build(train, max_vocab, specials)
         unknown = sum(t not in vocab for s in test for t in s)
         stats = {**options, "sequences": len(seqs), "train": len(train), "test": len(test), "seq_len": len(seqs[0]),
                  "vocab_size": len(vocab), "distinct_tokens": len({t for s in seqs for t in s}),
                  "test_unknown_tokens": unknown, "test_unknown_rate": unknown / (len(test) * len(seqs[0])),
+                 **({} if groups is None else {"test_groups": len(np.unique(np.asarray(groups)[test_idx]))}),
                  **(extra_stats or {})}
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))

@@ -1,0 +1,56 @@
+"""Nottingham folk tunes (paper §5, Table 4): BLEU-4 and pitch MSE of MLE vs SeqGAN vs real tunes, over seeds.
+
+    python reproduce/music.py                        # "music" preset, 3 seeds: ~1 h on 2 busy CPU cores
+    python reproduce/music.py --preset paper         # the released schedule: ~21 h a seed (projected)
+    python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
+    python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
+
+Data (see data/README.md, "Nottingham folk tunes"): the melody's pitch every 0.4 s (--midi_step) as one of 88
+piano-key tokens, tunes cut into windows of 32 (--midi_len), split 90/10 by tune with a fixed seed; unreadable
+MIDI files are skipped with a warning and counted. Prepared data is cached under --cache (default cache/).
+Writes results/music/<preset>/table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.mid (playable samples),
+piano_roll.png, and per seed seed<k>/ with metrics.json, curve.csv, {mle,seqgan}_tunes.txt and G's weights.
+Re-running resumes every seed.
+"""
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seqgan_tf import cli, config, plots  # noqa: E402
+from seqgan_tf.data import music  # noqa: E402
+from seqgan_tf.train import corpus_experiment as ce  # noqa: E402
+
+
+def main(argv=None):
+    parser = cli.seeds_parser(__doc__, "music", "results/music")
+    parser.add_argument("--source", dest="corpus", help="MIDI directory (default ../shared/data/nottingham/MIDI)")
+    parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        cfg = config.from_args(args)
+        seeds = cli.seed_range(cfg, args.seeds)
+        data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
+        cfg = ce.configure(cfg, data)
+        out = cli.output_dir(args.out or Path("results/music") / cfg.preset)
+        metrics = ce.MusicMetrics(data.test)
+        runs = [ce.MusicExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics).run()
+                for seed in seeds]
+        real = ce.held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
+        ce.write_table(out, ce.table(runs, real, ce.MUSIC_COLUMNS, ce.PAPER["music"], "music"),
+                       f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "
+                       f"{data.stats['test']} test sequences of {data.seq_len}, {data.stats['tunes']} tunes)",
+                       name="table4", note=ce.MUSIC_NOTE, text_name="tunes")
+        first, k = out / f"seed{cfg.seed}", args.examples
+        tunes = {"real": data.test[::max(1, len(data.test) // k)][:k],      # spread over the test tunes
+                 **{m: [t.split() for t in ce.read_samples(first, m, "tunes")[:k]] for m in ce.MODELS}}
+        music.write_examples(tunes, out / "midi", cfg.midi_step)
+        plots.piano_roll({m: [music.pitches(t) for t in ts] for m, ts in tunes.items()}, out / "piano_roll.png",
+                         cfg.midi_step, f"Nottingham, preset {cfg.preset}: real test tunes, MLE and SeqGAN samples")
+        print((out / "table4.md").read_text() + f"Results in {out}/ (MIDI in {out / 'midi'}/)")
+
+
+if __name__ == "__main__":
+    main()
