@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from .metrics.stats import mean_curve  # noqa: E402
 from .results import read_json, save_figure  # noqa: E402
 from .table1 import LABELS, collect, preset_of  # noqa: E402
 
@@ -51,13 +52,6 @@ def nll_curve(metrics_path, png_path):
 FIGURE2_METHODS = ("mle", "ss", "pg_bleu", "seqgan")
 
 
-def _mean_curve(curves):
-    """Mean and std (ddof 0; 0 for one seed) over seeds at each epoch every seed evaluated."""
-    epochs = sorted(set.intersection(*(set(c) for c in curves)))
-    values = np.array([[c[e] for e in epochs] for c in curves])
-    return np.array(epochs), values.mean(axis=0), values.std(axis=0)
-
-
 def figure2(root, out_stem):
     """Figure 2: NLL-oracle vs epoch, mean over seeds with a ±1 std band: the shared MLE pretraining, a dashed
     line where it ends, then each method. Writes out_stem.png and out_stem.pdf."""
@@ -70,7 +64,7 @@ def figure2(root, out_stem):
         ms = list(runs[method].values())
         pretrain_end = ms[0]["config"]["pretrain_g_epochs"]
         curves = [{c["epoch"]: c["nll_oracle"] for c in m["curve"]} for m in ms]
-        epochs, mean, std = _mean_curve(curves)
+        epochs, mean, std = mean_curve(curves)
         if not pre_drawn:
             pre = epochs <= pretrain_end
             ax.plot(epochs[pre], mean[pre], "-", color="black", lw=1.5, label="MLE pretraining (shared)")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import stats
 from .metrics.stats import welch
 from .results import atomic_write, read_json, write_csv, write_json
 
@@ -68,13 +69,11 @@ def collect(root, names):
 def mean_curve(ms, phase=None):
     """[[epoch, mean, std], ...] of NLL-oracle over seeds (ddof 0), at epochs every seed evaluated."""
     curves = [{c["epoch"]: c["nll_oracle"] for c in m["curve"] if phase is None or c["phase"] == phase} for m in ms]
-    epochs = sorted(set.intersection(*(set(c) for c in curves)))
-    return [[e, float(np.mean([c[e] for c in curves])), float(np.std([c[e] for c in curves]))] for e in epochs]
+    return [[int(e), float(v), float(s)] for e, v, s in zip(*stats.mean_curve(curves))]
 
 
 def _stat(ms, key):
-    xs = [m["nll_oracle"][key] for m in ms]
-    return float(np.mean(xs)), (float(np.std(xs, ddof=1)) if len(xs) > 1 else None)
+    return stats.mean_std([m["nll_oracle"][key] for m in ms])
 
 
 def _noise(m, e1, e2):

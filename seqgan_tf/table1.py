@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import METHODS
-from .metrics.stats import pool, welch, welch_from_stats
+from .metrics.stats import mean_std, pool, welch, welch_from_stats
 from .results import read_json, write_csv, write_json, atomic_write
 
 ROWS = ("random", "mle", "ss", "pg_bleu", "seqgan")
@@ -59,11 +59,6 @@ def _number(x):
     return None if x is None or math.isnan(x) else float(x)
 
 
-def _mean_std(xs):
-    xs = np.asarray(xs, np.float64)
-    return float(xs.mean()), _number(float(xs.std(ddof=1))) if xs.size > 1 else None
-
-
 def build(root):
     """The table as a list of row dicts (Random, MLE, SS, PG-BLEU, SeqGAN: those with runs)."""
     rows = evaluations(collect(root))
@@ -76,8 +71,8 @@ def build(root):
         final = [rows[key][s][0] for s in seeds]
         best = [rows[key][s][1] for s in seeds]
         row = {"method": LABELS[key], "key": key, "seeds": " ".join(map(str, seeds)), "n_seeds": len(seeds)}
-        row["final_mean"], row["final_std"] = _mean_std(final)
-        row["best_mean"], row["best_std"] = _mean_std(best)
+        row["final_mean"], row["final_std"] = mean_std(final)
+        row["best_mean"], row["best_std"] = mean_std(best)
         row["paper"] = PAPER[key]
         row.update(p_seeds=None, p_pooled=None, diff_vs_seqgan=None, pooled_n=None)
         if seqgan and key != "seqgan":

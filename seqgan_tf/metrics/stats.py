@@ -80,3 +80,21 @@ def pool(groups):
     # total sum of squares = within-group + between-group
     ss = sum((g["n"] - 1) * g["var"] + g["n"] * (g["mean"] - mean) ** 2 for g in groups)
     return {"n": n, "mean": mean, "var": ss / (n - 1) if n > 1 else math.nan}
+
+
+def mean_std(xs):
+    """Mean and sample std (ddof 1) of per-seed values: std None for a single value (or undefined); (None, None)
+    if any value is None (a metric some run could not compute)."""
+    if any(x is None for x in xs):
+        return None, None
+    xs = np.asarray(xs, np.float64)
+    std = float(xs.std(ddof=1)) if xs.size > 1 else math.nan
+    return float(xs.mean()), (None if math.isnan(std) else std)      # None: JSON has no NaN
+
+
+def mean_curve(curves):
+    """Curves ({epoch: value}, one per seed) -> (epochs, mean, std) arrays over seeds (std ddof 0: 0 for one seed),
+    at the epochs every seed evaluated."""
+    epochs = sorted(set.intersection(*(set(c) for c in curves)))
+    values = np.array([[c[e] for e in epochs] for c in curves], np.float64)
+    return np.array(epochs), values.mean(axis=0), values.std(axis=0)

@@ -28,7 +28,7 @@ from ..data import music
 from ..metrics.bleu import ReferenceBLEU, bleu_weights, self_bleu
 from ..metrics.mse import closest_mse
 from ..metrics.nll import nll_test, sample_many
-from ..metrics.stats import welch
+from ..metrics.stats import mean_std, welch
 from ..results import atomic_write, write_csv, write_json, write_samples
 from .experiment import Experiment
 
@@ -171,13 +171,6 @@ class TextExperiment(CorpusExperiment):
     text_name, text_sep = "text", "\n"
 
 
-def _mean_std(values):
-    if any(v is None for v in values):
-        return None, None
-    values = np.asarray(values, float)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else None
-
-
 def table2(runs, real, experiment="poetry"):
     return table(runs, real, COLUMNS, PAPER.get(experiment), experiment)
 
@@ -191,7 +184,7 @@ def table(runs, real, columns=COLUMNS, paper=None, experiment=None):
     for model in MODELS:
         row = {"model": model, "seeds": len(runs)}
         for k in keys:
-            row[k], row[f"{k}_std"] = _mean_std([r["models"][model][k] for r in runs])
+            row[k], row[f"{k}_std"] = mean_std([r["models"][model][k] for r in runs])
         rows.append(row)
     p = {"model": "p (seqgan vs mle)", "seeds": len(runs)}
     for k in keys:
