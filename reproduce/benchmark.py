@@ -2,6 +2,7 @@
 
     python reproduce/benchmark.py                     # quick preset (the paper's model sizes), 3 repeats
     python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
+    python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
 
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
@@ -26,6 +27,8 @@ def main(argv=None):
     config.add_arguments(parser)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per phase (median reported)")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
+    parser.add_argument("--variants", action="store_true",
+                        help="also time D in float32 / XLA / bfloat16 and under several thread settings")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -38,9 +41,14 @@ def main(argv=None):
         same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
         paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None
         result["paper_projected_s"] = paper_proj
+        md = benchmark.markdown(result, paper_proj)
+        if args.variants:
+            result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
+                                  "threads": benchmark.thread_variants(cfg.preset, args.repeats)}
+            md += benchmark.variants_markdown(result["variants"])
         name = f"{result['machine']}-{cfg.preset}"
         write_json(out / f"{name}.json", result)
-        atomic_write(out / f"{name}.md", benchmark.markdown(result, paper_proj))
+        atomic_write(out / f"{name}.md", md)
         if paper_proj:
             print(f"projected paper schedule here: {sum(paper_proj.values()) / 3600:.2f} h")
         print(f"wrote {out / name}.json and .md")

@@ -157,3 +157,115 @@ def markdown(result, paper_projection=None):
         lines.append(f"- {name}: graph {100 * p['graph_frac']:.1f}%, eager ops {100 * p['eager_frac']:.1f}%; "
                      + "; ".join(p["top_outside"][:3]))
     return "\n".join(lines) + "\n"
+
+
+# -- D variants: precision, XLA, threading (issue 7: measure, don't guess) ------------------------------------------
+
+THREADINGS = ((0, 0), (1, 1), (2, 1), (1, 2), (2, 2))     # (intra-op, inter-op); 0 = TensorFlow's choice
+
+
+def _d_setup(cfg, precision, n_batches):
+    import dataclasses
+    from .models import Discriminator
+    from .train.pretrain import adam
+    disc = Discriminator.from_config_obj(dataclasses.replace(cfg, d_precision=precision), seed=5)
+    opt = adam(cfg.d_lr)
+    opt.build(disc.trainable_variables)
+    n = n_batches * cfg.batch_size // 2
+    real = tf.random.stateless_uniform([n, cfg.seq_len], [0, 1], 0, cfg.vocab_size, tf.int32)
+    fake = tf.random.stateless_uniform([n, cfg.seq_len], [0, 2], 0, cfg.vocab_size, tf.int32)
+    return disc, opt, real, fake
+
+
+def d_variants(cfg, repeats=3, n_batches=20, log=print):
+    """D training samples/s and D inference (rollout scoring) sequences/s in float32, float32 + XLA
+    (jit_compile) and bfloat16, on one fixed chunk, side by side in this process; and how far bfloat16's D(Y)
+    moves from float32's with the same weights."""
+    from .train.pretrain import d_loss
+
+    def step(disc, opt, x, y):
+        with tf.GradientTape() as tape:
+            loss, _ = d_loss(disc, x, y, True, tf.constant([0, 4], tf.int64))
+        opt.apply(tape.gradient(loss, disc.trainable_variables), disc.trainable_variables)
+        return loss
+
+    # XLA cannot compile the epoch graph (no StatelessShuffle kernel), so every variant times the same thing:
+    # one compiled D update per batch, called from a Python loop over the chunk.
+    steps = {False: tf.function(step), True: tf.function(step, jit_compile=True)}
+    infer = {False: tf.function(lambda d, x: d.prob_real(x)), True: tf.function(lambda d, x: d.prob_real(x),
+                                                                                   jit_compile=True)}
+    seqs = tf.random.stateless_uniform([64 * cfg.batch_size, cfg.seq_len], [0, 3], 0, cfg.vocab_size, tf.int32)
+    out = {}
+    for name, precision, jit in (("float32", "float32", False), ("float32 + XLA", "float32", True),
+                                 ("bfloat16", "bfloat16", False)):
+        disc, opt, real, fake = _d_setup(cfg, precision, n_batches)
+        x = tf.reshape(tf.concat([real, fake], 0), [n_batches, cfg.batch_size, cfg.seq_len])
+        y = tf.reshape(tf.concat([tf.ones(real.shape[:1], tf.int32), tf.zeros(fake.shape[:1], tf.int32)], 0),
+                       [n_batches, cfg.batch_size])
+        order = np.random.RandomState(0).permutation(n_batches)
+
+        def train():
+            for i in order:
+                steps[jit](disc, opt, x[i], y[i])
+        t_train, _ = median_time(train, repeats)
+        t_infer, _ = median_time(lambda: infer[jit](disc, seqs), repeats)
+        out[name] = {"train_samples_per_s": n_batches * cfg.batch_size / t_train,
+                     "infer_seqs_per_s": int(seqs.shape[0]) / t_infer}
+        log(f"D {name:>14}: training {out[name]['train_samples_per_s']:8.0f} samples/s, "
+            f"inference {out[name]['infer_seqs_per_s']:8.0f} sequences/s")
+    d32, _, _, _ = _d_setup(cfg, "float32", 1)
+    d16, _, _, _ = _d_setup(cfg, "bfloat16", 1)
+    d16.set_weights(d32.get_weights())
+    gap = tf.reduce_max(tf.abs(infer[False](d32, seqs) - infer[False](d16, seqs)))
+    out["bfloat16_max_abs_dprob"] = float(gap)
+    return out
+
+
+def d_rate_child(intra, inter, preset, repeats, n_batches=20):
+    """In a fresh process (threading is fixed at TensorFlow's start): D training samples/s with these threads."""
+    import json
+    from . import config
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    from .train.pretrain import d_train
+    cfg = config.make(preset)
+    disc, opt, real, fake = _d_setup(cfg, "float32", n_batches)
+    t, _ = median_time(lambda: d_train(disc, opt, real, fake, 1, cfg.batch_size, tf.constant([0, 4], tf.int64)),
+                       repeats)
+    print(json.dumps({"train_samples_per_s": n_batches * cfg.batch_size / t}))
+
+
+def thread_variants(preset, repeats=3, log=print):
+    """D training samples/s under each (intra, inter) of THREADINGS, each in its own process."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])
+    out = {}
+    for intra, inter in THREADINGS:
+        code = (f"import sys; sys.path.insert(0, {root!r}); from seqgan_tf import benchmark; "
+                f"benchmark.d_rate_child({intra}, {inter}, {preset!r}, {repeats})")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if r.returncode:
+            raise RuntimeError(f"threading child ({intra}, {inter}) failed: {r.stderr.strip().splitlines()[-1:]}")
+        out[f"{intra}/{inter}"] = json.loads(r.stdout.strip().splitlines()[-1])["train_samples_per_s"]
+        log(f"D training, intra/inter threads {intra}/{inter}: {out[f'{intra}/{inter}']:8.0f} samples/s")
+    return out
+
+
+def variants_markdown(v):
+    base = v["precision"]["float32"]
+    lines = ["", "D variants, side by side on one chunk (ratios to float32 graph mode):", "",
+             "| variant | training samples/s | ratio | inference seqs/s | ratio |", "|---|---|---|---|---|"]
+    for name, r in v["precision"].items():
+        if isinstance(r, dict):
+            lines.append(f"| {name} | {r['train_samples_per_s']:.0f} | "
+                         f"{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}x | "
+                         f"{r['infer_seqs_per_s']:.0f} | {r['infer_seqs_per_s'] / base['infer_seqs_per_s']:.2f}x |")
+    lines += ["", f"bfloat16 vs float32 D(Y), same weights: max |difference| "
+              f"{v['precision']['bfloat16_max_abs_dprob']:.4f}.", "",
+              "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]
+    lines += [f"| {k} | {s:.0f} |" for k, s in v["threads"].items()]
+    return "\n".join(lines) + "\n"

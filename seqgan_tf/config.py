@@ -48,6 +48,8 @@ class Config:
     pretrain_d_epochs: int = 0    # epochs per D pretraining step; 0 = d_epochs (official: 3 = k). Figure 3's
                                   # panels vary k after one shared D pretraining, so the two need to differ
     d_negatives: int = 0          # negatives per d-step; 0 means num_samples (official: same as positives)
+    d_precision: str = "float32"  # D's convolutions and highway in "float32" or "bfloat16" (weights, output layer
+                                  # and loss stay float32); see reproduce/benchmark.py --variants before switching
     # --- adversarial training (Algorithm 1) ---
     adv_epochs: int = 200         # official TOTAL_BATCH; the authors' earlier code used 800
     g_steps: int = 1
@@ -147,6 +149,8 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"rollout_beta must be in [0, 1], got {cfg.rollout_beta}")
     if cfg.rollout_policy not in ("current", "delayed"):
         raise ValueError(f"rollout_policy must be 'current' or 'delayed', got {cfg.rollout_policy!r}")
+    if cfg.d_precision not in ("float32", "bfloat16"):
+        raise ValueError(f"d_precision must be 'float32' or 'bfloat16', got {cfg.d_precision!r}")
     if cfg.method not in METHODS:
         raise ValueError(f"unknown method {cfg.method!r}; choose one of {', '.join(METHODS)}")
     if cfg.ss_schedule not in SS_SCHEDULES:

@@ -10,7 +10,8 @@ from seqgan_tf.rollout import rollout_rewards
 
 
 def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
-    r = run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--out", tmp_path)
+    r = run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--variants",
+                   "--out", tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     [js] = list(tmp_path.glob("*-smoke.json"))
     result = json.loads(js.read_text())
@@ -24,6 +25,13 @@ def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
     assert "| d_block |" in md and "naive loop" in md
+    v = result["variants"]
+    assert {"float32", "float32 + XLA", "bfloat16"} <= set(v["precision"])
+    assert all(r["train_samples_per_s"] > 0 and r["infer_seqs_per_s"] > 0
+               for k, r in v["precision"].items() if k != "bfloat16_max_abs_dprob")
+    assert 0 <= v["precision"]["bfloat16_max_abs_dprob"] < 0.1          # bf16 D(Y) close to float32's
+    assert len(v["threads"]) == 5 and all(s > 0 for s in v["threads"].values())
+    assert "| bfloat16 |" in md and "| 1/1 |" in md
 
 
 def test_naive_rollout_is_the_same_estimator():

@@ -13,9 +13,10 @@ class Discriminator(keras.Model):
 
     def __init__(self, vocab_size, seq_len, emb_dim=64, filter_sizes=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20),
                  num_filters=(100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160), dropout_keep=0.75,
-                 l2=0.2, seed=None, **kwargs):
+                 l2=0.2, seed=None, precision="float32", **kwargs):
         super().__init__(**kwargs)
         self.seq_len, self.dropout_keep, self.l2 = seq_len, dropout_keep, l2
+        self.precision = tf.as_dtype(precision)     # of the convolutions and highway (weights stay float32)
         self.filter_sizes, self.num_filters = tuple(filter_sizes), tuple(num_filters)
         s = (lambda i: None) if seed is None else (lambda i: seed + i)
         F = sum(num_filters)
@@ -38,19 +39,20 @@ class Discriminator(keras.Model):
     @classmethod
     def from_config_obj(cls, cfg, seed=None):
         disc = cls(cfg.vocab_size, cfg.seq_len, cfg.d_emb_dim, cfg.d_filter_sizes, cfg.d_num_filters,
-                   cfg.d_dropout_keep, cfg.d_l2, seed=seed)
+                   cfg.d_dropout_keep, cfg.d_l2, seed=seed, precision=cfg.d_precision)
         disc(tf.zeros([1, cfg.seq_len], tf.int32))     # build eagerly, before any tf.function sees it
         return disc
 
     def features(self, seqs):
         """(B, T) int32 -> pooled, highway-transformed features (B, F)."""
-        x = tf.gather(self.embedding, seqs)                                     # (B, T, E)
-        pooled = [tf.reduce_max(tf.nn.relu(tf.nn.conv1d(x, w, stride=1, padding="VALID") + b), axis=1)
+        c = lambda v: tf.cast(v, self.precision)                               # no-op in float32
+        x = c(tf.gather(self.embedding, seqs))                                  # (B, T, E)
+        pooled = [tf.reduce_max(tf.nn.relu(tf.nn.conv1d(x, c(w), stride=1, padding="VALID") + c(b)), axis=1)
                   for w, b in zip(self.conv_w, self.conv_b)]                   # each (B, n_w)
         x = tf.concat(pooled, axis=1)                                           # (B, F)
-        h, t = tf.split(tf.matmul(x, self.highway_w) + self.highway_b, 2, axis=1)
+        h, t = tf.split(tf.matmul(x, c(self.highway_w)) + c(self.highway_b), 2, axis=1)
         t = tf.sigmoid(t)
-        return t * tf.nn.relu(h) + (1.0 - t) * x
+        return tf.cast(t * tf.nn.relu(h) + (1.0 - t) * x, tf.float32)
 
     def call(self, seqs, training=False, seed=None):
         """Logits (B, 2) over (fake, real). With training=True, dropout uses the stateless `seed` (2,)."""

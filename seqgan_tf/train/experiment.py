@@ -27,6 +27,7 @@ from ..metrics.nll import nll_oracle, nll_test
 from ..models import Discriminator, Generator, Oracle
 from . import baselines
 from .adversarial import adversarial_round
+from . import distribute
 from .pretrain import adam, d_block, mle_epoch
 from .projection import describe, measure_rates, project
 
@@ -87,14 +88,16 @@ class State:
     @classmethod
     def build(cls, cfg):
         gen = Generator.from_config_obj(cfg, seed=cfg.seed * 100 + 1)
-        disc = Discriminator.from_config_obj(cfg, seed=cfg.seed * 100 + 50)
+        with distribute.strategy().scope():        # D's variables and optimizer state: mirrored on several GPUs
+            disc = Discriminator.from_config_obj(cfg, seed=cfg.seed * 100 + 50)
+            d_opt = adam(cfg.d_lr)
+            d_opt.build(disc.trainable_variables)
         rollout_gen = gen
         if cfg.rollout_policy == "delayed":
             rollout_gen = Generator.from_config_obj(cfg)
             rollout_gen.set_weights(gen.get_weights())
         mle_opt, pg_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.g_lr, cfg.grad_clip)   # official: two Adams
-        d_opt = adam(cfg.d_lr)
-        for opt, model in ((mle_opt, gen), (pg_opt, gen), (d_opt, disc)):
+        for opt, model in ((mle_opt, gen), (pg_opt, gen)):
             opt.build(model.trainable_variables)
         empty = json.dumps({"curve": [], "logs": [], "seconds": {p: 0.0 for p in PHASES}})
         return cls(cfg, gen, disc, rollout_gen, mle_opt, pg_opt, d_opt, tf.random.Generator.from_seed(cfg.seed),

@@ -1,6 +1,8 @@
 """Maximum-likelihood pretraining of G and (re)training of D: whole epochs as single graph calls."""
 import tensorflow as tf
 
+from . import distribute
+
 
 def adam(lr, clip=None):
     """Adam as in TF1's AdamOptimizer (epsilon 1e-8), optional global-norm clip (official: 5.0 for G)."""
@@ -42,10 +44,30 @@ def d_loss(disc, seqs, labels, training, seed=None):
     return xent + disc.regularization(), acc
 
 
+def _d_step(disc, opt, x, y, seed):
+    """One D update on the global batch (x, y): each replica takes its equal share (all of it on one device)."""
+    ctx = tf.distribute.get_replica_context()
+    n = ctx.num_replicas_in_sync
+    if n > 1:
+        share = tf.shape(x)[0] // n
+        lo = ctx.replica_id_in_sync_group * share
+        x, y = x[lo:lo + share], y[lo:lo + share]
+        seed = tf.random.experimental.stateless_fold_in(seed, ctx.replica_id_in_sync_group)    # own dropout masks
+    with tf.GradientTape() as tape:
+        loss, acc = d_loss(disc, x, y, True, seed)
+        scaled = loss / n                                   # replicas' gradients are summed
+    opt.apply(tape.gradient(scaled, disc.trainable_variables), disc.trainable_variables)
+    return scaled, acc / n
+
+
 @tf.function
 def d_train(disc, opt, real, fake, epochs, batch_size, seed):
     """k epochs of D on real (label 1) + fake (label 0), shuffled together as the official Dis_dataloader.
-    Returns (mean loss, mean training accuracy)."""
+    Runs under `distribute.strategy()` (each batch split over the replicas). Returns (mean loss, mean training
+    accuracy)."""
+    strategy = distribute.strategy()
+    if batch_size % strategy.num_replicas_in_sync:
+        raise ValueError(f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas")
     x = tf.concat([real, fake], axis=0)
     y = tf.concat([tf.ones(tf.shape(real)[:1], tf.int32), tf.zeros(tf.shape(fake)[:1], tf.int32)], axis=0)
     n = tf.shape(x)[0]
@@ -56,11 +78,9 @@ def d_train(disc, opt, real, fake, epochs, batch_size, seed):
         for i in tf.range(n_batches):
             idx = perm[i * batch_size:(i + 1) * batch_size]
             step_seed = tf.random.experimental.stateless_fold_in(seed, 1_000_000 + e * n_batches + i)
-            with tf.GradientTape() as tape:
-                loss, acc = d_loss(disc, tf.gather(x, idx), tf.gather(y, idx), True, step_seed)
-            opt.apply(tape.gradient(loss, disc.trainable_variables), disc.trainable_variables)
-            total_loss += loss
-            total_acc += acc
+            loss, acc = strategy.run(_d_step, args=(disc, opt, tf.gather(x, idx), tf.gather(y, idx), step_seed))
+            total_loss += strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
+            total_acc += strategy.reduce(tf.distribute.ReduceOp.SUM, acc, axis=None)
     steps = tf.cast(epochs * n_batches, tf.float32)
     return total_loss / steps, total_acc / steps
 
