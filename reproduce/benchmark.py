@@ -44,7 +44,7 @@ def main(argv=None):
         md = benchmark.markdown(result, paper_proj)
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
-                                  "threads": benchmark.thread_variants(cfg.preset, args.repeats)}
+                                  "threads": benchmark.thread_variants(cfg, args.repeats)}
             md += benchmark.variants_markdown(result["variants"])
         name = f"{result['machine']}-{cfg.preset}"
         write_json(out / f"{name}.json", result)

@@ -30,6 +30,8 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
+        if args.examples < 1:
+            raise ValueError(f"--examples must be at least 1, got {args.examples}")
         cfg = config.from_args(args)
         seeds = cli.seed_range(cfg, args.seeds)
         data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)

@@ -165,12 +165,8 @@ THREADINGS = ((0, 0), (1, 1), (2, 1), (1, 2), (2, 2))     # (intra-op, inter-op)
 
 
 def _d_setup(cfg, precision, n_batches):
-    import dataclasses
-    from .models import Discriminator
-    from .train.pretrain import adam
-    disc = Discriminator.from_config_obj(dataclasses.replace(cfg, d_precision=precision), seed=5)
-    opt = adam(cfg.d_lr)
-    opt.build(disc.trainable_variables)
+    from .train import distribute
+    disc, opt = distribute.discriminator(cfg, seed=5, d_precision=precision)
     n = n_batches * cfg.batch_size // 2
     real = tf.random.stateless_uniform([n, cfg.seq_len], [0, 1], 0, cfg.vocab_size, tf.int32)
     fake = tf.random.stateless_uniform([n, cfg.seq_len], [0, 2], 0, cfg.vocab_size, tf.int32)
@@ -206,9 +202,10 @@ def d_variants(cfg, repeats=3, n_batches=20, log=print):
 
         def train():
             for i in order:
-                steps[jit](disc, opt, x[i], y[i])
+                loss = steps[jit](disc, opt, x[i], y[i])
+            return float(loss)                  # waits for the device
         t_train, _ = median_time(train, repeats)
-        t_infer, _ = median_time(lambda: infer[jit](disc, seqs), repeats)
+        t_infer, _ = median_time(lambda: infer[jit](disc, seqs).numpy(), repeats)
         out[name] = {"train_samples_per_s": n_batches * cfg.batch_size / t_train,
                      "infer_seqs_per_s": int(seqs.shape[0]) / t_infer}
         log(f"D {name:>14}: training {out[name]['train_samples_per_s']:8.0f} samples/s, "
@@ -221,21 +218,22 @@ def d_variants(cfg, repeats=3, n_batches=20, log=print):
     return out
 
 
-def d_rate_child(intra, inter, preset, repeats, n_batches=20):
+def d_rate_child(intra, inter, cfg_json, repeats, n_batches=20):
     """In a fresh process (threading is fixed at TensorFlow's start): D training samples/s with these threads."""
     import json
     from . import config
     tf.config.threading.set_intra_op_parallelism_threads(intra)
     tf.config.threading.set_inter_op_parallelism_threads(inter)
     from .train.pretrain import d_train
-    cfg = config.make(preset)
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(cfg_json).items()}
+    cfg = config.make(fields.pop("preset"), **fields)
     disc, opt, real, fake = _d_setup(cfg, "float32", n_batches)
-    t, _ = median_time(lambda: d_train(disc, opt, real, fake, 1, cfg.batch_size, tf.constant([0, 4], tf.int64)),
-                       repeats)
+    t, _ = median_time(lambda: float(d_train(disc, opt, real, fake, 1, cfg.batch_size,
+                                             tf.constant([0, 4], tf.int64))[0]), repeats)
     print(json.dumps({"train_samples_per_s": n_batches * cfg.batch_size / t}))
 
 
-def thread_variants(preset, repeats=3, log=print):
+def thread_variants(cfg, repeats=3, log=print):
     """D training samples/s under each (intra, inter) of THREADINGS, each in its own process."""
     import json
     import subprocess
@@ -245,7 +243,7 @@ def thread_variants(preset, repeats=3, log=print):
     out = {}
     for intra, inter in THREADINGS:
         code = (f"import sys; sys.path.insert(0, {root!r}); from seqgan_tf import benchmark; "
-                f"benchmark.d_rate_child({intra}, {inter}, {preset!r}, {repeats})")
+                f"benchmark.d_rate_child({intra}, {inter}, {json.dumps(cfg.to_dict())!r}, {repeats})")
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         if r.returncode:

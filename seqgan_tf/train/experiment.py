@@ -88,10 +88,7 @@ class State:
     @classmethod
     def build(cls, cfg):
         gen = Generator.from_config_obj(cfg, seed=cfg.seed * 100 + 1)
-        with distribute.strategy().scope():        # D's variables and optimizer state: mirrored on several GPUs
-            disc = Discriminator.from_config_obj(cfg, seed=cfg.seed * 100 + 50)
-            d_opt = adam(cfg.d_lr)
-            d_opt.build(disc.trainable_variables)
+        disc, d_opt = distribute.discriminator(cfg, seed=cfg.seed * 100 + 50)   # mirrored on several GPUs
         rollout_gen = gen
         if cfg.rollout_policy == "delayed":
             rollout_gen = Generator.from_config_obj(cfg)

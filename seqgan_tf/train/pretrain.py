@@ -67,7 +67,8 @@ def d_train(disc, opt, real, fake, epochs, batch_size, seed):
     accuracy)."""
     strategy = distribute.strategy()
     if batch_size % strategy.num_replicas_in_sync:
-        raise ValueError(f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas")
+        raise ValueError(f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} GPUs; "
+                         "choose another or set SEQGAN_STRATEGY=default")
     x = tf.concat([real, fake], axis=0)
     y = tf.concat([tf.ones(tf.shape(real)[:1], tf.int32), tf.zeros(tf.shape(fake)[:1], tf.int32)], axis=0)
     n = tf.shape(x)[0]

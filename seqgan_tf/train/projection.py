@@ -7,8 +7,9 @@ import time
 
 import tensorflow as tf
 
-from ..models import Discriminator, Generator
+from ..models import Generator
 from ..rollout import rollout_rewards
+from . import distribute
 from .adversarial import pg_step
 from .pretrain import adam, d_train, mle_epoch
 
@@ -28,10 +29,9 @@ def measure_rates(cfg, real, score_fn=None, repeats=3):
     """Seconds per unit of each kind of work, measured on fresh models of cfg's shapes.
     `score_fn(gen)` runs one evaluation (e.g. NLL-oracle of eval_samples sequences), if given."""
     gen = Generator.from_config_obj(cfg, seed=12345)
-    disc = Discriminator.from_config_obj(cfg, seed=12345)
-    g_opt, d_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.d_lr)
+    disc, d_opt = distribute.discriminator(cfg, seed=12345)
+    g_opt = adam(cfg.g_lr, cfg.grad_clip)
     g_opt.build(gen.trainable_variables)
-    d_opt.build(disc.trainable_variables)
     B, seed = cfg.batch_size, tf.constant([0, 0], tf.int64)
     n = min(20 * B, int(real.shape[0]) // B * B)
     chunk = real[:n]
