@@ -188,8 +188,10 @@ def d_variants(cfg, repeats=3, n_batches=20, log=print):
     # XLA cannot compile the epoch graph (no StatelessShuffle kernel), so every variant times the same thing:
     # one compiled D update per batch, called from a Python loop over the chunk.
     steps = {False: tf.function(step), True: tf.function(step, jit_compile=True)}
-    infer = {False: tf.function(lambda d, x: d.prob_real(x)), True: tf.function(lambda d, x: d.prob_real(x),
-                                                                                   jit_compile=True)}
+    def prob_real(disc, x):
+        return disc.prob_real(x)
+
+    infer = {False: tf.function(prob_real), True: tf.function(prob_real, jit_compile=True)}
     seqs = tf.random.stateless_uniform([64 * cfg.batch_size, cfg.seq_len], [0, 3], 0, cfg.vocab_size, tf.int32)
     out = {}
     for name, precision, jit in (("float32", "float32", False), ("float32 + XLA", "float32", True),
