@@ -3,6 +3,7 @@
     python reproduce/benchmark.py                     # quick preset (the paper's model sizes), 3 repeats
     python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
     python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
+    python reproduce/benchmark.py --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
 
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
@@ -29,6 +30,7 @@ def main(argv=None):
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
+    parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -46,6 +48,13 @@ def main(argv=None):
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
                                   "threads": benchmark.thread_variants(cfg, args.repeats)}
             md += benchmark.variants_markdown(result["variants"])
+        if args.rollout_ns:
+            ns = [int(n) for n in args.rollout_ns.split(",")]
+            if min(ns) < 0:
+                raise ValueError(f"--rollout-ns must be N >= 0, got {args.rollout_ns}")
+            result["rollout_by_n"] = benchmark.rollout_by_n(cfg, ns, args.repeats)
+            md += ("\nRollout + PG step by N, side by side (0 = no rollout):\n\n| N | median s |\n|---|---|\n"
+                   + "".join(f"| {n} | {t:.3f} |\n" for n, t in result["rollout_by_n"].items()))
         name = f"{result['machine']}-{cfg.preset}"
         write_json(out / f"{name}.json", result)
         atomic_write(out / f"{name}.md", md)

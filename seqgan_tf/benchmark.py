@@ -269,3 +269,18 @@ def variants_markdown(v):
               "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]
     lines += [f"| {k} | {s:.0f} |" for k, s in v["threads"].items()]
     return "\n".join(lines) + "\n"
+
+
+def rollout_by_n(cfg, ns, repeats=3, log=print):
+    """Seconds of one rollout + policy-gradient step per N (0 = no rollout: every step's reward is D(Y)), side by
+    side on one batch of cfg's models: the part of an adversarial round that N changes."""
+    s = State.build(cfg)
+    seqs = s.gen.sample(cfg.batch_size, tf.constant([0, 5], tf.int64))
+    out = {}
+    for n in ns:
+        def step():
+            q = rollout_rewards(s.gen, s.disc, seqs, n, tf.constant([0, 6], tf.int64), cfg.rollout_chunk)
+            return float(pg_step(s.gen, s.pg_opt, seqs, q))
+        out[str(n)], _ = median_time(step, repeats)
+        log(f"rollout + PG step, N = {n:>3}: {out[str(n)]:.3f} s")
+    return out

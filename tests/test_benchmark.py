@@ -11,7 +11,7 @@ from seqgan_tf.rollout import rollout_rewards
 
 def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
     r = run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--variants",
-                   "--out", tmp_path)
+                   "--rollout-ns", "0,2", "--out", tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     [js] = list(tmp_path.glob("*-smoke.json"))
     result = json.loads(js.read_text())
@@ -32,6 +32,7 @@ def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
     assert 0 <= v["precision"]["bfloat16_max_abs_dprob"] < 0.1          # bf16 D(Y) close to float32's
     assert len(v["threads"]) == 5 and all(s > 0 for s in v["threads"].values())
     assert "| bfloat16 |" in md and "| 1/1 |" in md
+    assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
 
 
 def test_naive_rollout_is_the_same_estimator():
