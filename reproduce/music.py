@@ -1,7 +1,7 @@
 """Nottingham folk tunes (paper §5, Table 4): BLEU-4 and pitch MSE of MLE vs SeqGAN vs real tunes, over seeds.
 
-    python reproduce/music.py                        # "music" preset, 3 seeds: ~1 h on 2 busy CPU cores
-    python reproduce/music.py --preset paper         # the released schedule: ~21 h a seed (projected)
+    python reproduce/music.py                        # "music" preset, 3 seeds: ~30 min idle, 51 min on shared cores
+    python reproduce/music.py --preset paper         # the released schedule (its projected time is printed first)
     python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
     python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
 
