@@ -25,7 +25,7 @@ from seqgan_tf.train import corpus_experiment as ce  # noqa: E402
 
 
 def main(argv=None):
-    parser = cli.seeds_parser(__doc__, "music", "results/music")
+    parser = cli.seeds_parser(__doc__, "music", "music")
     parser.add_argument("--source", dest="corpus", help="MIDI directory (default ../shared/data/nottingham/MIDI)")
     parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
     args = parser.parse_args(argv)
@@ -36,7 +36,7 @@ def main(argv=None):
         seeds = cli.seed_range(cfg, args.seeds)
         data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
         cfg = ce.configure(cfg, data)
-        out = cli.output_dir(args.out or Path("results/music") / cfg.preset)
+        out = cli.study_output_dir(args, "music", cfg)
         metrics = ce.MusicMetrics(data.test)
         runs = [ce.MusicExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics).run()
                 for seed in seeds]

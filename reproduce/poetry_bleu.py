@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
 from seqgan_tf.train.corpus_experiment import (CorpusExperiment, configure, real_data_metrics, table2,  # noqa: E402
-                                               write_table2)
+                                               write_table)
 
 
 def main(argv=None):
-    parser = cli.seeds_parser(__doc__, "poetry", "results/poetry")
+    parser = cli.seeds_parser(__doc__, "poetry", "poetry")
     parser.add_argument("--source", dest="corpus_source", help=f"poem source: {' or '.join(poetry.SOURCES)}")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -35,10 +35,10 @@ def main(argv=None):
         seeds = cli.seed_range(cfg, args.seeds)
         data = poetry.prepare(cfg.corpus_source, cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
-        out = cli.output_dir(args.out or Path("results/poetry") / cfg.preset)
+        out = cli.study_output_dir(args, "poetry", cfg)
         runs = [CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, poetry.render).run()
                 for seed in seeds]
-        write_table2(out, table2(runs, real_data_metrics(data)), f"Chinese quatrains, preset {cfg.preset} "
+        write_table(out, table2(runs, real_data_metrics(data)), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")
 

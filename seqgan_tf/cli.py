@@ -49,17 +49,19 @@ def study_setup(args, study, defaults=None):
     """(cfg, seeds, out dir) from a study_parser's arguments; `defaults` as config.from_args. Raises ValueError /
     PermissionError, so call it inside one_line_errors."""
     cfg = config.from_args(args, defaults)
-    return cfg, seed_range(cfg, args.seeds), output_dir(args.out or Path("results") / study / cfg.preset)
+    return cfg, seed_range(cfg, args.seeds), study_output_dir(args, study, cfg)
 
 
-def seeds_parser(doc, preset, results):
-    """The multi-seed scripts' options: --preset (default `preset`), every Config field, --seeds, --cache, --out."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
+def study_output_dir(args, study, cfg) -> Path:
+    """--out, or results/<study>/<preset>, created (see output_dir)."""
+    return output_dir(args.out or Path("results") / study / cfg.preset)
+
+
+def seeds_parser(doc, preset, study):
+    """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, and --cache."""
+    parser = study_parser(doc, study, seeds=3)
     parser.set_defaults(preset=preset)
-    parser.add_argument("--seeds", type=int, default=3, help="train seeds seed, seed+1, ... (default 3)")
     parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
-    parser.add_argument("--out", help=f"output directory (default {results}/<preset>)")
     return parser
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import stats
-from .metrics.stats import welch
 from .results import atomic_write, read_json, write_csv, write_json
 
 STUDIES = ("strategies", "no_pretraining", "rollout_ablation")
@@ -200,7 +199,7 @@ def rollout_ablation(root):
             if "no_rollout" in by and by["no_rollout"]["reward_gap"] is not None else ""))
     if "n16" in by and "n16_delayed" in by:
         a, b = by["n16"], by["n16_delayed"]
-        p = welch(a["finals"], b["finals"])["p"] if min(len(a["finals"]), len(b["finals"])) > 1 else math.nan
+        p = stats.welch(a["finals"], b["finals"])["p"] if min(len(a["finals"]), len(b["finals"])) > 1 else math.nan
         sentences.append(f"Rollout policy at N = 16: current G {a['final_mean']:.3f} ± {_fmt(a['final_std'])} vs "
                          f"delayed copy (0.8) {b['final_mean']:.3f} ± {_fmt(b['final_std'])} "
                          f"(Welch p over seeds {_fmt(p, 2)}).")

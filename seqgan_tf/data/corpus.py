@@ -259,7 +259,8 @@ def prepare(seqs, cache_dir, name: str, source_id: str, test_fraction: float, sp
             test_idx = np.flatnonzero(np.isin(groups, ids[split(len(ids), test_fraction, split_seed)[1]]))
             train_idx = np.setdiff1d(np.arange(len(seqs)), test_idx)
         train, test = [seqs[i] for i in train_idx], [seqs[i] for i in test_idx]
-        vocab = vocab or Vocabulary.build(train, max_vocab, specials)
+        if vocab is None:
+            vocab = Vocabulary.build(train, max_vocab, specials)
         unknown = sum(t not in vocab for s in test for t in s)
         stats = {**options, "sequences": len(seqs), "train": len(train), "test": len(test), "seq_len": len(seqs[0]),
                  "vocab_size": len(vocab), "distinct_tokens": len({t for s in seqs for t in s}),

@@ -210,10 +210,6 @@ def read_samples(run_dir, model, text_name="poems") -> list[str]:
     return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")
 
 
-def write_table2(out_dir, table, title, examples=3):
-    write_table(out_dir, table, title, examples=examples)
-
-
 def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name="poems", examples=3):
     """<name>.json (everything, and what `rewrite_table` needs), <name>.csv (one row per model, every metric),
     <name>.md (the main columns, the paper's numbers, `note`, and the first `examples` samples of each model from
