@@ -38,7 +38,7 @@ RESUMABLE_FIELDS = {"checkpoint_every", "rollout_chunk", "preset", "project_time
 ADVERSARIAL_FIELDS = {"adv_epochs", "g_steps", "d_steps", "d_epochs", "rollout_num", "rollout_policy", "rollout_beta",
                       "method", "ss_schedule", "ss_max", "bleu_n", "bleu_refs", "bleu_smoothing", "bleu_rollout_num",
                       "eval_every"}
-D_FIELDS = {"pretrain_d_steps", "pretrain_d_epochs", "d_negatives"}
+D_FIELDS = {"pretrain_d_steps", "pretrain_d_epochs", "d_negatives", "d_precision"}
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
 
 
@@ -217,8 +217,6 @@ class Experiment:
         defaults = json.loads(json.dumps(config_lib.Config().to_dict()))
         saved = {**defaults, **json.loads((ckpt_dir / "config.json").read_text())}
         mine = json.loads(json.dumps(expected.to_dict()))
-        # a field added since the checkpoint was written holds its default there (defaults keep old behaviour)
-        saved = {**json.loads(json.dumps(config_lib.Config().to_dict())), **saved}
         ignored = set(RESUMABLE_FIELDS)
         if ckpt_dir.parent != self.out:
             ignored |= ADVERSARIAL_FIELDS | (D_FIELDS if not saved["pretrain_d_steps"] else set())
