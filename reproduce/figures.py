@@ -5,7 +5,7 @@
 
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
 its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
-rollout_ablation: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json / table4.json (rebuilds Table 2 / Table 4 from its seeds).
+rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json / table4.json (rebuilds Table 2 / Table 4 from its seeds).
 """
 import argparse
 import sys

@@ -14,13 +14,15 @@ import numpy as np
 import tensorflow as tf
 
 from .metrics.nll import nll_oracle
-from .rollout import rollout_rewards
+from .rollout import prob_real_chunked, rollout_completions, rollout_rewards
 from .train.adversarial import adversarial_round, pg_step
 from .train.experiment import State, load_oracle
 from .train.pretrain import d_block, mle_epoch
 from .train.projection import project
 
 _prob_real = tf.function(lambda disc, seqs: disc.prob_real(seqs))
+_completions = tf.function(rollout_completions)
+_score = tf.function(prob_real_chunked)
 
 
 def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
@@ -34,6 +36,22 @@ def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
             rewards[g - 1] += _prob_real(disc, done).numpy()
         rewards[T - 1] += _prob_real(disc, seqs).numpy()
     return rewards.T / n
+
+
+def d_forward_flops(cfg):
+    """Multiply-adds x 2 of one D forward pass on one sequence: the convolutions, the highway, the output layer."""
+    T, E, F = cfg.seq_len, cfg.d_emb_dim, sum(cfg.d_num_filters)
+    conv = sum(2 * E * w * n * (T - w + 1) for w, n in zip(cfg.d_filter_sizes, cfg.d_num_filters))
+    return conv + 2 * F * 2 * F + 2 * F * 2
+
+
+def matmul_rate(rows, inner, cols, repeats=5):
+    """GFLOP/s of one float32 (rows x inner) @ (inner x cols) product in a graph: this machine's practical peak
+    for D's largest layer (the highway at one rollout chunk)."""
+    a, b = tf.random.normal([rows, inner]), tf.random.normal([inner, cols])
+    f = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
+    med, _ = median_time(lambda: f(a, b).numpy(), repeats)
+    return 2 * rows * inner * cols / med / 1e9
 
 
 def machine_tag():
@@ -117,11 +135,25 @@ def run(cfg, repeats=3, naive=True, log=print):
                          repeats)
     out["rollout"] = {"vectorised_s": vec, "graph_calls_vectorised": 1,
                       "graph_calls_naive": cfg.rollout_num * (2 * (cfg.seq_len - 1) + 1)}
+    # Where the vectorised rollout's time goes: sampling the completions (G) and scoring them (D, whose FLOPs are
+    # fixed by the estimator: the naive loop does the same ones), against the highway-shaped matmul's rate.
+    g_s, _ = median_time(lambda: _completions(s.gen, seqs, cfg.rollout_num, seed()).numpy(), repeats)
+    done = _completions(s.gen, seqs, cfg.rollout_num, seed())
+    d_s, _ = median_time(lambda: _score(s.disc, done, cfg.rollout_chunk).numpy(), repeats)
+    d_gflop = d_forward_flops(cfg) * (int(done.shape[0]) + cfg.batch_size) / 1e9
+    F = sum(cfg.d_num_filters)
+    peak = matmul_rate(min(cfg.rollout_chunk, int(done.shape[0])), F, 2 * F)
+    out["rollout"].update({"g_sampling_s": g_s, "d_scoring_s": d_s, "d_gflop": d_gflop,
+                           "d_gflop_per_s": d_gflop / d_s, "matmul_gflop_per_s": peak})
+    log(f"rollout: G sampling {g_s:.3f} s, D scoring {d_s:.3f} s ({d_gflop:.1f} GFLOP at {d_gflop / d_s:.0f} "
+        f"GFLOP/s; highway-shaped matmul {peak:.0f} GFLOP/s)")
     if naive:
         nai, _ = median_time(lambda: naive_rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed()),
                              max(1, repeats // 2))
-        out["rollout"].update({"naive_s": nai, "speedup": nai / vec})
-        log(f"rollout: vectorised {vec:.3f} s, naive loop {nai:.3f} s -> {nai / vec:.1f}x")
+        # Even with G sampling free and D at the matmul's rate, a rollout takes d_gflop / peak seconds.
+        out["rollout"].update({"naive_s": nai, "speedup": nai / vec, "speedup_bound": nai / (d_gflop / peak)})
+        log(f"rollout: vectorised {vec:.3f} s, naive loop {nai:.3f} s -> {nai / vec:.1f}x "
+            f"(bound at the matmul rate with G free: {nai * peak / d_gflop:.1f}x)")
     # The whole schedule of this preset and of `paper`, from the measured phase times.
     rates = {"mle_batch": out["phases"]["mle_epoch"]["median_s"] / (cfg.num_samples // cfg.batch_size),
              "sample_seq": out["phases"]["oracle_sample"]["median_s"] / cfg.num_samples,
@@ -145,7 +177,12 @@ def markdown(result, paper_projection=None):
     r = result["rollout"]
     lines += ["", f"Rollout of one batch: vectorised {r['vectorised_s']:.3f} s in {r['graph_calls_vectorised']} "
               f"graph call" + (f"; naive loop {r['naive_s']:.3f} s in {r['graph_calls_naive']} calls: "
-                               f"**{r['speedup']:.1f}x**" if "naive_s" in r else "") + "."]
+                               f"**{r['speedup']:.1f}x**" if "naive_s" in r else "") + ".",
+              f"Its parts, timed apart: G sampling the completions {r['g_sampling_s']:.3f} s, D scoring them "
+              f"{r['d_scoring_s']:.3f} s ({r['d_gflop']:.1f} GFLOP at {r['d_gflop_per_s']:.0f} GFLOP/s; a "
+              f"highway-shaped float32 matmul runs at {r['matmul_gflop_per_s']:.0f} GFLOP/s here)."
+              + (f" The naive loop does the same D FLOPs, so even with G free and D at the matmul's rate the "
+                 f"ratio could be at most {r['speedup_bound']:.1f}x on this machine." if "naive_s" in r else "")]
     proj = result["projected_s"]
     lines += ["", "Projected schedule of this preset: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in proj.items())
               + f"; total {sum(proj.values()) / 60:.1f} min."]

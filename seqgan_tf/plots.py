@@ -119,25 +119,38 @@ def figure3(summary, png_path):
     plt.close(fig)
 
 
-def no_pretraining(summary, png_path):
-    """NLL-oracle vs adversarial round, with and without pretraining, on one plot; the verdicts below it."""
+def _round_curves(summary, png_path, title, hlines=()):
+    """NLL-oracle vs adversarial round, one line (mean ± std over seeds) per run of the summary, the summary's
+    sentences below; hlines: (y, label, colour, style) reference lines."""
     fig, ax = plt.subplots(figsize=(7.0, 5.6))
     for r in summary["runs"]:
         x, mean, std = (np.array(v) for v in zip(*r["curve"]))
         line, = ax.plot(x, mean, "o-", ms=3, label=f"{r['label']} ({len(r['seeds'])} seed(s))")
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
-    r0 = summary["runs"][0]
-    ax.axhline(r0["random_init"], color="gray", ls="--", lw=1, label=f"random G ({r0['random_init']:.2f})")
-    ax.axhline(r0["real_data"], color="green", ls=":", lw=1, label=f"real data ({r0['real_data']:.2f})")
+    for y, label, color, ls in hlines:
+        ax.axhline(y, color=color, ls=ls, lw=1, label=label)
     ax.set_xlabel("adversarial round (0 = start of adversarial training)")
     ax.set_ylabel("NLL-oracle")
-    ax.set_title(f"SeqGAN with and without pretraining, preset '{summary['preset']}'")
+    ax.set_title(f"{title}, preset '{summary['preset']}'")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     _caption(ax, " ".join(summary["sentences"]))
     fig.tight_layout()
     save_figure(fig, png_path, dpi=120)
     plt.close(fig)
+
+
+def no_pretraining(summary, png_path):
+    """SeqGAN with and without pretraining on one plot, with the random-G and real-data levels."""
+    r0 = summary["runs"][0]
+    _round_curves(summary, png_path, "SeqGAN with and without pretraining",
+                  [(r0["random_init"], f"random G ({r0['random_init']:.2f})", "gray", "--"),
+                   (r0["real_data"], f"real data ({r0['real_data']:.2f})", "green", ":")])
+
+
+def precision(summary, png_path):
+    """SeqGAN with D in float32 and in bfloat16, from one MLE start per seed."""
+    _round_curves(summary, png_path, "SeqGAN with D in float32 and bfloat16")
 
 
 def rollout_ablation(summary, png_path):

@@ -3,6 +3,8 @@
 - strategies (Figure 3): SeqGAN under four (g-steps, d-steps, k) schedules after one shared pretraining.
 - no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
 - rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
+- precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining: does the faster D keep
+  NLL-oracle?
 Each run lives in <root>/seed<k>/<setting>/metrics.json (train.experiment.run_settings); `write(study, root)`
 turns them into <root>/<study>.{json,csv,md} and the figure, so reproduce/figures.py can redraw them.
 """
@@ -14,8 +16,9 @@ import numpy as np
 from .metrics import stats
 from .results import atomic_write, read_json, write_csv, write_json
 
-STUDIES = ("strategies", "no_pretraining", "rollout_ablation")
-FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation"}
+STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision")
+FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation",
+           "precision": "precision"}
 
 
 # -- settings: {name: config overrides}, scaled by the preset's adversarial rounds -------------------------------
@@ -48,6 +51,14 @@ def ablation_settings(cfg):
     settings = {_ablation_name(n): dict(rollout_num=n, adv_epochs=rounds) for n in ROLLOUT_NS}
     settings["n16_delayed"] = dict(rollout_num=16, rollout_policy="delayed", rollout_beta=0.8, adv_epochs=rounds)
     return settings
+
+
+PRECISIONS = ("float32", "bfloat16")
+
+
+def precision_settings(cfg):
+    """Each precision pretrains its own D and trains adversarially from one shared MLE pretraining."""
+    return {p: {"d_precision": p} for p in PRECISIONS}
 
 
 def _ablation_name(n):
@@ -115,6 +126,12 @@ def strategies(root):
     return {"study": "strategies", "preset": _preset(runs), "panels": panels}
 
 
+def _round_curve(ms):
+    """[[adversarial round, mean, std], ...] from the end of MLE pretraining (round 0) on."""
+    pre = ms[0]["config"]["pretrain_g_epochs"]
+    return [[e - pre, v, s] for e, v, s in mean_curve(ms) if e >= pre]
+
+
 # -- no pretraining --------------------------------------------------------------------------------------------
 NO_PRETRAINING_LABELS = {"pretrained": "SeqGAN after MLE + D pretraining",
                          "no_pretraining": "no pretraining (untrained G and D)",
@@ -125,10 +142,9 @@ def no_pretraining(root):
     runs = collect(root, NO_PRETRAINING_LABELS)
     rows = []
     for name, ms in runs.items():
-        pre = ms[0]["config"]["pretrain_g_epochs"]
-        curve = [[e - pre, v, s] for e, v, s in mean_curve(ms) if e >= pre]    # x = adversarial round
+        curve = _round_curve(ms)
         rows.append({"name": name, "label": NO_PRETRAINING_LABELS[name], "seeds": [m["seed"] for m in ms],
-                     "pretrain_g_epochs": pre, "pretrain_d_steps": ms[0]["config"]["pretrain_d_steps"],
+                     "pretrain_g_epochs": ms[0]["config"]["pretrain_g_epochs"], "pretrain_d_steps": ms[0]["config"]["pretrain_d_steps"],
                      "rounds": ms[0]["config"]["adv_epochs"], "random_init": _stat(ms, "random_init")[0],
                      "start": curve[0][1], "final": _stat(ms, "final")[0], "final_std": _stat(ms, "final")[1],
                      "best": min(c[1] for c in curve), "real_data": ms[0]["nll_oracle"]["real_data"],
@@ -207,6 +223,42 @@ def rollout_ablation(root):
             "reward_spread": spreads}
 
 
+# -- D precision -----------------------------------------------------------------------------------------------
+def precision(root):
+    runs = collect(root, PRECISIONS)
+    rows = []
+    for name, ms in runs.items():
+        final, final_std = _stat(ms, "final")
+        rows.append({"name": name, "label": f"D in {name}", "seeds": [m["seed"] for m in ms],
+                     "rounds": ms[0]["config"]["adv_epochs"], "after_mle": _stat(ms, "after_mle")[0],
+                     "final": final, "final_std": final_std, "finals": [m["nll_oracle"]["final"] for m in ms],
+                     "best_adversarial": _stat(ms, "best_adversarial")[0],
+                     "last_d_acc": float(np.mean([m["last_d_acc"] for m in ms])),
+                     "pretrain_d_s": float(np.mean([m["seconds"]["pretrain_d"] for m in ms])),
+                     "seconds_per_round": float(np.mean([m["seconds_per_round"] for m in ms])),
+                     "curve": _round_curve(ms)})
+    out = {"study": "precision", "preset": _preset(runs), "runs": rows, "sentences": []}
+    by = {r["name"]: r for r in rows}
+    if set(by) == set(PRECISIONS):
+        f32, bf16 = by["float32"], by["bfloat16"]
+        seeds = sorted(set(f32["seeds"]) & set(bf16["seeds"]))
+        diff = [bf16["finals"][bf16["seeds"].index(k)] - f32["finals"][f32["seeds"].index(k)] for k in seeds]
+        d_mean, d_std = stats.mean_std(diff)
+        p = stats.welch(f32["finals"], bf16["finals"])["p"]      # NaN with one seed
+        out["paired_difference"] = {"seeds": seeds, "mean": d_mean, "std": d_std,
+                                     "welch_p": None if math.isnan(p) else p}
+        out["sentences"] += [
+            f"Final NLL-oracle after {f32['rounds']} rounds (mean ± std over seeds {', '.join(map(str, seeds))}; after "
+            f"MLE {f32['after_mle']:.3f}): D in float32 {f32['final']:.3f} ± {_fmt(f32['final_std'])}, in bfloat16 "
+            f"{bf16['final']:.3f} ± {_fmt(bf16['final_std'])}; bfloat16 - float32 per seed {d_mean:+.3f} ± "
+            f"{_fmt(d_std)} (Welch p {_fmt(p, 2)}).",
+            f"Last D accuracy {f32['last_d_acc']:.3f} (float32) vs {bf16['last_d_acc']:.3f} (bfloat16). Seconds per "
+            f"adversarial round {f32['seconds_per_round']:.1f} vs {bf16['seconds_per_round']:.1f} "
+            f"({f32['seconds_per_round'] / bf16['seconds_per_round']:.2f}x); D pretraining {f32['pretrain_d_s']:.0f} s "
+            f"vs {bf16['pretrain_d_s']:.0f} s ({f32['pretrain_d_s'] / bf16['pretrain_d_s']:.2f}x)."]
+    return out
+
+
 def _fmt(x, digits=3):
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -216,7 +268,8 @@ def _preset(runs):
 
 
 # -- files -----------------------------------------------------------------------------------------------------
-SUMMARIES = {"strategies": strategies, "no_pretraining": no_pretraining, "rollout_ablation": rollout_ablation}
+SUMMARIES = {"strategies": strategies, "no_pretraining": no_pretraining, "rollout_ablation": rollout_ablation,
+             "precision": precision}
 
 
 def write(study, root):

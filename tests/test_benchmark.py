@@ -21,7 +21,9 @@ def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
         assert p["median_s"] > 0 and len(p["runs_s"]) == 1
     for p in result["profile"].values():
         assert 0 <= p["graph_frac"] <= 1 and 0 <= p["outside_graph_frac"] <= 1
-    assert result["rollout"]["naive_s"] > 0 and result["rollout"]["speedup"] > 0
+    ro = result["rollout"]
+    assert ro["naive_s"] > 0 and ro["speedup"] > 0 and ro["speedup_bound"] > 0
+    assert ro["g_sampling_s"] > 0 and ro["d_scoring_s"] > 0 and ro["matmul_gflop_per_s"] > 0
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
     assert "| d_block |" in md and "naive loop" in md
@@ -33,6 +35,16 @@ def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
     assert len(v["threads"]) == 5 and all(s > 0 for s in v["threads"].values())
     assert "| bfloat16 |" in md and "| 1/1 |" in md
     assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
+
+
+def test_d_forward_flops_counts_every_layer():
+    """One filter of width 2 over T = 5, E = 3, F = 1: 4 windows x 2 x 3 multiply-adds, highway 1 x 2, output 1 x 2."""
+    from seqgan_tf import config
+    from seqgan_tf.benchmark import d_forward_flops
+    cfg = config.make("smoke", seq_len=5, d_emb_dim=3, d_filter_sizes=(2,), d_num_filters=(1,))
+    assert d_forward_flops(cfg) == 2 * (4 * 2 * 3) + 2 * 2 + 2 * 2
+    paper = config.make("paper")                     # ≈ 27 MFLOP, as the brief's 81 MFLOP per training sample / 3
+    assert 26e6 < d_forward_flops(paper) < 28e6
 
 
 def test_naive_rollout_is_the_same_estimator():

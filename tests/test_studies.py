@@ -1,5 +1,6 @@
 """Issue 5's studies: "no rollout" rewards, the reward variance's fall with N, the three scripts at smoke scale, and
 settings sharing one pretraining checkpoint only where that is sound."""
+import csv
 import json
 
 import numpy as np
@@ -75,6 +76,27 @@ def test_no_pretraining_smoke(tmp_path):
     assert runs["no_pretraining"]["pretrain_d_steps"] == 0 < runs["no_pretraining_brief_d"]["pretrain_d_steps"]
     assert all("gap_closed" in runs[n] for n in ("no_pretraining", "no_pretraining_brief_d"))
     assert len(s["sentences"]) == 3 and "near random" in r.stdout
+
+
+def test_precision_smoke(tmp_path):
+    """float32 and bfloat16 D from one MLE start: same G after MLE, different D arithmetic, both trained."""
+    out = tmp_path / "precision"
+    r = _run("precision.py", out, "--seeds", "2")
+    s = _common_files(out, "precision", "precision")
+    runs = {x["name"]: x for x in s["runs"]}
+    assert list(runs) == ["float32", "bfloat16"] and runs["float32"]["seeds"] == [0, 1]
+    assert runs["float32"]["after_mle"] == runs["bfloat16"]["after_mle"]                  # one shared MLE start
+    assert runs["float32"]["curve"][0] == runs["bfloat16"]["curve"][0]
+    m = {p: json.loads((out / "seed1" / p / "metrics.json").read_text()) for p in ("float32", "bfloat16")}
+    assert {k for k in m["float32"]["config"] if m["float32"]["config"][k] != m["bfloat16"]["config"][k]} \
+        == {"d_precision"}
+    rewards = {p: [r["adv/reward_mean"] for r in csv.DictReader(open(out / "seed1" / p / "logs.csv"))
+                   if r["adv/reward_mean"]] for p in m}
+    assert len(rewards["float32"]) == 4 and rewards["float32"] != rewards["bfloat16"]      # D's arithmetic mattered
+    d = s["paired_difference"]
+    finals = {p: runs[p]["finals"] for p in runs}
+    assert d["seeds"] == [0, 1] and d["mean"] == pytest.approx(np.mean(np.subtract(finals["bfloat16"], finals["float32"])))
+    assert len(s["sentences"]) == 2 and "bfloat16 - float32 per seed" in r.stdout
 
 
 @pytest.fixture(scope="module")
