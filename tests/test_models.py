@@ -110,6 +110,23 @@ def test_complete_follows_the_model_distribution(smoke):
     assert np.abs(freq - p).max() < 4 * np.sqrt(p.max() / n) + 1e-3
 
 
+@pytest.mark.parametrize("V", [5000, 1234])          # 1234: the last block is padded
+def test_two_stage_draw_follows_softmax(V):
+    """`draw` (block by its mass, then a class within it) samples softmax(logits): chi-square over the 50 likeliest
+    classes and the rest together, df 50, below its 99.9% point (86.7); the seeds are fixed, so this is exact."""
+    from seqgan_tf.models.lstm import draw
+    logits = np.random.RandomState(V).randn(V).astype(np.float32) * 2
+    logits[7] = 8.0                                          # one heavy class beside a long tail
+    n = 100_000
+    x = draw(tf.constant(np.tile(logits, (n, 1))), seed(5, V)).numpy()
+    assert x.min() >= 0 and x.max() < V
+    p = tf.nn.softmax(logits).numpy().astype(np.float64)
+    top, f = np.argsort(-p)[:50], np.bincount(x, minlength=V)
+    obs = np.append(f[top], n - f[top].sum())
+    exp = np.append(p[top], 1 - p[top].sum()) * n
+    assert ((obs - exp) ** 2 / exp).sum() < 86.7
+
+
 def test_discriminator_shapes_and_dropout(smoke):
     seqs = smoke.gen.sample(10, seed(5, 5))
     logits = smoke.disc(seqs)

