@@ -245,3 +245,8 @@ def test_bad_input_one_line_error_nothing_prepared(tmp_path, make, source, messa
     assert "Traceback" not in r.stderr
     assert not cache.exists() or not any(cache.rglob("*")), list(cache.rglob("*"))
     assert not out.exists()
+
+
+def test_render_keeps_four_lines_of_five_when_unk_is_generated():
+    chars = list("云人厌草踪种酒万厌吞枯洮几蓑落逐适四声") + [corpus.UNK]
+    assert poetry.render(chars).split("\n") == ["云人厌草踪", "种酒万厌吞", "枯洮几蓑落", "逐适四声□"]

@@ -148,6 +148,10 @@ def prepare(source: str, path, cache_dir, test_fraction: float, split_seed: int)
                           split_seed, extra_stats={"punctuation": "dropped", **extra})
 
 
+MISSING = "□"        # the mark Chinese editions use for an unknown character; keeps every line 5 wide
+
+
 def render(chars) -> str:
-    """A poem as 4 lines of 5 characters."""
+    """A poem as 4 lines of 5 characters; a generated <unk> (a rare character) is shown as □."""
+    chars = [MISSING if c == corpus.UNK else c for c in chars]
     return "\n".join("".join(chars[i * CHARS:(i + 1) * CHARS]) for i in range(LINES))
