@@ -140,7 +140,7 @@ def run(cfg, repeats=3, naive=True, log=print):
     g_s, _ = median_time(lambda: _completions(s.gen, seqs, cfg.rollout_num, seed()).numpy(), repeats)
     done = _completions(s.gen, seqs, cfg.rollout_num, seed())
     d_s, _ = median_time(lambda: _score(s.disc, done, cfg.rollout_chunk).numpy(), repeats)
-    d_gflop = d_forward_flops(cfg) * (int(done.shape[0]) + cfg.batch_size) / 1e9
+    d_gflop = d_forward_flops(cfg) * int(done.shape[0]) / 1e9
     F = sum(cfg.d_num_filters)
     peak = matmul_rate(min(cfg.rollout_chunk, int(done.shape[0])), F, 2 * F)
     out["rollout"].update({"g_sampling_s": g_s, "d_scoring_s": d_s, "d_gflop": d_gflop,

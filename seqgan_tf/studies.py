@@ -144,7 +144,8 @@ def no_pretraining(root):
     for name, ms in runs.items():
         curve = _round_curve(ms)
         rows.append({"name": name, "label": NO_PRETRAINING_LABELS[name], "seeds": [m["seed"] for m in ms],
-                     "pretrain_g_epochs": ms[0]["config"]["pretrain_g_epochs"], "pretrain_d_steps": ms[0]["config"]["pretrain_d_steps"],
+                     "pretrain_g_epochs": ms[0]["config"]["pretrain_g_epochs"],
+                     "pretrain_d_steps": ms[0]["config"]["pretrain_d_steps"],
                      "rounds": ms[0]["config"]["adv_epochs"], "random_init": _stat(ms, "random_init")[0],
                      "start": curve[0][1], "final": _stat(ms, "final")[0], "final_std": _stat(ms, "final")[1],
                      "best": min(c[1] for c in curve), "real_data": ms[0]["nll_oracle"]["real_data"],
