@@ -8,16 +8,17 @@ The experiment itself never reads such a file: it draws the corpus from the orac
 `seed`, so the same seed gives the same corpus (this script writes exactly that corpus).
 """
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.results import write_samples  # noqa: E402
-from seqgan_tf.train.experiment import load_oracle, real_data_seed  # noqa: E402
+from seqgan_tf.experiments.synthetic import load_oracle, real_data_seed  # noqa: E402
 
 
 def main(argv=None):

@@ -8,19 +8,45 @@
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import benchmark, cli, config  # noqa: E402
+from seqgan_tf.report import benchmark as report  # noqa: E402
 from seqgan_tf.results import atomic_write, write_json  # noqa: E402
 from seqgan_tf.train.projection import project  # noqa: E402
 
+THREADINGS = ((0, 0), (1, 1), (2, 1), (1, 2), (2, 2))     # (intra-op, inter-op); 0 = TensorFlow's choice
 MODEL_FIELDS = ("vocab_size", "seq_len", "emb_dim", "hidden_dim", "d_emb_dim", "d_filter_sizes", "d_num_filters",
                 "batch_size", "rollout_num")
+
+
+def thread_variants(cfg, repeats=3):
+    """D training samples/s under each (intra, inter) of THREADINGS, each in a fresh process: TensorFlow fixes its
+    thread pools when it starts."""
+    out = {}
+    for intra, inter in THREADINGS:
+        code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
+                "import tensorflow as tf; from seqgan_tf import benchmark, config; "
+                f"tf.config.threading.set_intra_op_parallelism_threads({intra}); "
+                f"tf.config.threading.set_inter_op_parallelism_threads({inter}); "
+                f"f = {{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads({json.dumps(cfg.to_dict())!r}).items()}}; "
+                f"print(benchmark.d_train_rate(config.make(f.pop('preset'), **f), {repeats}))")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if r.returncode:
+            raise RuntimeError(f"threading child ({intra}, {inter}) failed: {r.stderr.strip().splitlines()[-1:]}")
+        out[f"{intra}/{inter}"] = float(r.stdout.strip().splitlines()[-1])
+        print(f"D training, intra/inter threads {intra}/{inter}: {out[f'{intra}/{inter}']:8.0f} samples/s")
+    return out
 
 
 def main(argv=None):
@@ -43,11 +69,11 @@ def main(argv=None):
         same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
         paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None
         result["paper_projected_s"] = paper_proj
-        md = benchmark.markdown(result, paper_proj)
+        md = report.markdown(result, paper_proj)
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
-                                  "threads": benchmark.thread_variants(cfg, args.repeats)}
-            md += benchmark.variants_markdown(result["variants"])
+                                  "threads": thread_variants(cfg, args.repeats)}
+            md += report.variants_markdown(result["variants"])
         if args.rollout_ns:
             ns = [int(n) for n in args.rollout_ns.split(",")]
             if min(ns) < 0:

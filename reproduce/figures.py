@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqgan_tf import cli, plots, studies, table1  # noqa: E402
-from seqgan_tf.results import read_json  # noqa: E402
+from seqgan_tf import cli  # noqa: E402  (no TensorFlow anywhere below: tests/test_figures.py checks it)
+from seqgan_tf.report import plots, studies, table1, tables  # noqa: E402
 
 
 def main(argv=None):
@@ -25,11 +25,7 @@ def main(argv=None):
         root = Path(args.root)
         if not root.is_dir():
             raise FileNotFoundError(f"no results directory {root}")
-        written = []
-        for path in sorted(root.rglob("metrics.json")):
-            if "curve" in read_json(path):
-                plots.nll_curve(path, path.parent / "nll_curve.png")
-                written.append(path.parent / "nll_curve.png")
+        written = plots.run_curves(root)
         for d in sorted({p.parent for p in root.rglob("seed*") if p.is_dir()}):
             if table1.has_runs(d):
                 table1.write(d)
@@ -37,8 +33,7 @@ def main(argv=None):
                 written += [d / "table1.md", d / "figure2.png"]
         for name in ("table2", "table4"):            # poems, music
             for path in sorted(root.rglob(f"{name}.json")):
-                from seqgan_tf.train.corpus_experiment import rewrite_table
-                rewrite_table(path.parent, name)
+                tables.rewrite_table(path.parent, name)
                 written.append(path.parent / f"{name}.md")
         for study in studies.STUDIES:
             for path in sorted(root.rglob(f"{study}.json")):

@@ -1,6 +1,6 @@
 """Nottingham folk tunes (paper §5, Table 4): BLEU-4 and pitch MSE of MLE vs SeqGAN vs real tunes, over seeds.
 
-    python reproduce/music.py                        # "music" preset, 3 seeds: ~30 min idle, 51 min on shared cores
+    python reproduce/music.py                        # "music" preset, 3 seeds (README: measured time)
     python reproduce/music.py --preset paper         # the released schedule (its projected time is printed first)
     python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
     python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
@@ -12,21 +12,24 @@ Writes results/music/<preset>/table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.m
 piano_roll.png, and per seed seed<k>/ with metrics.json, curve.csv, {mle,seqgan}_tunes.txt and G's weights.
 Re-running resumes every seed.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, config, plots  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import music  # noqa: E402
-from seqgan_tf.train import corpus_experiment as ce  # noqa: E402
+from seqgan_tf.experiments.corpus import MusicExperiment, configure  # noqa: E402
+from seqgan_tf.metrics.corpus import MusicMetrics, held_out_metrics  # noqa: E402
+from seqgan_tf.report import plots, tables  # noqa: E402
 
 
 def main(argv=None):
     parser = cli.seeds_parser(__doc__, "music", "music")
-    parser.add_argument("--source", dest="corpus", help="MIDI directory (default ../shared/data/nottingham/MIDI)")
+    parser.add_argument("--source", dest="corpus", help="MIDI directory (default: the Nottingham MIDI files, found by data/sources.py)")
     parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -35,19 +38,19 @@ def main(argv=None):
         cfg = config.from_args(args)
         seeds = cli.seed_range(cfg, args.seeds)
         data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
-        cfg = ce.configure(cfg, data)
+        cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
-        metrics = ce.MusicMetrics(data.test)
-        runs = [ce.MusicExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics).run()
+        metrics = MusicMetrics(data.test)
+        runs = [MusicExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics).run()
                 for seed in seeds]
-        real = ce.held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
-        ce.write_table(out, ce.table(runs, real, ce.MUSIC_COLUMNS, ce.PAPER["music"], "music"),
+        real = held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
+        tables.write_table(out, tables.table(runs, real, tables.MUSIC_COLUMNS, tables.PAPER["music"], "music"),
                        f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "
                        f"{data.stats['test']} test sequences of {data.seq_len}, {data.stats['tunes']} tunes)",
-                       name="table4", note=ce.MUSIC_NOTE, text_name="tunes")
+                       name="table4", note=tables.MUSIC_NOTE, text_name="tunes")
         first, k = out / f"seed{cfg.seed}", args.examples
         tunes = {"real": data.test[::max(1, len(data.test) // k)][:k],      # spread over the test tunes
-                 **{m: [t.split() for t in ce.read_samples(first, m, "tunes")[:k]] for m in ce.MODELS}}
+                 **{m: [t.split() for t in tables.read_samples(first, m, "tunes")[:k]] for m in tables.MODELS}}
         music.write_examples(tunes, out / "midi", cfg.midi_step)
         plots.piano_roll({m: [music.pitches(t) for t in ts] for m, ts in tunes.items()}, out / "piano_roll.png",
                          cfg.midi_step, f"Nottingham, preset {cfg.preset}: real test tunes, MLE and SeqGAN samples")

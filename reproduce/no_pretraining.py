@@ -1,6 +1,6 @@
 """The paper's appendix: SeqGAN without supervised pretraining, against SeqGAN after MLE pretraining.
 
-    python reproduce/no_pretraining.py                   # quick preset, ~1 h on 2 busy CPU cores
+    python reproduce/no_pretraining.py                   # quick preset; prints its projected time first (docs/experiments.md)
     python reproduce/no_pretraining.py --preset smoke --out /tmp/nopre
 
 Three runs with the same adversarial rounds, from the same random G: after MLE + D pretraining (the preset), from
@@ -8,15 +8,18 @@ an untrained G and untrained D, and from an untrained G with D briefly trained (
 pretraining) into <out>/seed<k>/<run>/. Writes no_pretraining.{json,csv,md} and no_pretraining.png to <out>
 (default results/no_pretraining/<preset>), with whether NLL-oracle stays near random without pretraining.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, studies  # noqa: E402
-from seqgan_tf.train.experiment import run_settings  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli  # noqa: E402
+from seqgan_tf.experiments import studies  # noqa: E402
+from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries  # noqa: E402
 
 
 def main(argv=None):
@@ -25,7 +28,8 @@ def main(argv=None):
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "no_pretraining")
         run_settings(cfg, studies.no_pretraining_settings(cfg), seeds, out, shared=None)
-        summary = studies.write("no_pretraining", out)
+        plots.run_curves(out)
+        summary = summaries.write("no_pretraining", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (no_pretraining.png)")
 
 

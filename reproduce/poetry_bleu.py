@@ -1,34 +1,41 @@
-"""Chinese quatrains (paper §5, Table 2's poem column): BLEU-2 of MLE vs SeqGAN vs real test poems, over seeds.
+"""Chinese quatrains (paper §5, Table 2's poem column): BLEU-2 of MLE vs SeqGAN vs real poems, over seeds, under two
+reference protocols (metrics/corpus.py:PoemMetrics), each with and without the punctuation.
 
-    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds, ~45 min on 2 CPU cores
-    python reproduce/poetry_bleu.py --preset paper      # the released schedule: ~30 h a seed on 2 CPU cores
+    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds (README: measured time)
+    python reproduce/poetry_bleu.py --preset paper      # the released schedule; prints its projected time first
     python reproduce/poetry_bleu.py --corpus my.txt     # your poems: shi.txt layout, or 20 characters a line
     python reproduce/poetry_bleu.py --source chinese-poetry [--corpus PKG.tgz|DIR]   # ~17,000 npm quatrains
     python reproduce/poetry_bleu.py --preset smoke --corpus tests/fixtures/quatrains.txt --batch_size 8 --seeds 2
+    python reproduce/poetry_bleu.py --rescore           # no training: score the kept poems again, rewrite the table
 
 Data (see data/README.md): a poem is its 20 characters, punctuation dropped (shi.txt punctuates every poem
 ，。，。 at the same places, so keeping it would add no information and inflate BLEU); a fixed 90/10 train/test split
 (--test_fraction, --split_seed); vocabulary = training characters + <unk>; vocabulary size and length come from
-the data. Prepared data is cached under --cache (default cache/, git-ignored).
+the data. Prepared data is cached under --cache (default cache/, git-ignored). Protocols: (a) references = the test
+poems, real row = as many training poems; (b) references = the training poems, real row = the test poems.
 Writes results/poetry/<preset>/table2.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test),
 {mle,seqgan}_poems.txt (4 lines a poem), the generated ids and G's weights. Re-running resumes every seed.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.train.corpus_experiment import (CorpusExperiment, configure, real_data_metrics, table2,  # noqa: E402
-                                               write_table)
+from seqgan_tf.experiments.corpus import CorpusExperiment, configure, rescore  # noqa: E402
+from seqgan_tf.metrics.corpus import PoemMetrics  # noqa: E402
+from seqgan_tf.report.tables import table2, write_table  # noqa: E402
 
 
 def main(argv=None):
     parser = cli.seeds_parser(__doc__, "poetry", "poetry")
     parser.add_argument("--source", dest="corpus_source", help=f"poem source: {' or '.join(poetry.SOURCES)}")
+    parser.add_argument("--rescore", action="store_true",
+                        help="no training: score the poems each seed kept in --out again (every protocol)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
@@ -36,9 +43,13 @@ def main(argv=None):
         data = poetry.prepare(cfg.corpus_source, cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "poetry", cfg)
-        runs = [CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, poetry.render).run()
-                for seed in seeds]
-        write_table(out, table2(runs, real_data_metrics(data)), f"Chinese quatrains, preset {cfg.preset} "
+        metrics = PoemMetrics(data, cfg.split_seed)
+        if args.rescore:
+            runs = rescore(out, metrics, poetry.unrender)
+        else:
+            runs = [CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, poetry.render,
+                                     metrics=metrics).run() for seed in seeds]
+        write_table(out, table2(runs, metrics.real()), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")
 

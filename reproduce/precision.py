@@ -1,6 +1,6 @@
 """Does a bfloat16 discriminator keep SeqGAN's result? D in float32 (the paper) against D in bfloat16.
 
-    python reproduce/precision.py                        # quick preset, 3 seeds, ~1 h on 2 idle CPU cores
+    python reproduce/precision.py                        # quick preset; prints its projected time first (docs/experiments.md)
     python reproduce/precision.py --preset smoke --out /tmp/precision
 
 Each seed's MLE pretraining runs once into <out>/seed<k>/pretrain/; from it each precision pretrains its own D and
@@ -9,15 +9,18 @@ the convolutions' and highway's arithmetic, `--d_precision`). Writes precision.{
 (NLL-oracle by round, final difference, seconds per round) to <out> (default results/precision/<preset>).
 The same command again resumes.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, studies  # noqa: E402
-from seqgan_tf.train.experiment import run_settings  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli  # noqa: E402
+from seqgan_tf.experiments import studies  # noqa: E402
+from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries  # noqa: E402
 
 
 def main(argv=None):
@@ -26,7 +29,8 @@ def main(argv=None):
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "precision")
         run_settings(cfg, studies.precision_settings(cfg), seeds, out, shared="mle")
-        summary = studies.write("precision", out)
+        plots.run_curves(out)
+        summary = summaries.write("precision", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (precision.png)")
 
 

@@ -1,7 +1,7 @@
 """What does the number N of Monte-Carlo rollouts do? N in {1, 4, 16, 64}, no rollout, and at N = 16 the two
 rollout policies (current G, as the released code computes; delayed copy 0.8, as it intended).
 
-    python reproduce/rollout_ablation.py                 # quick preset, 3 seeds, ~3 h on 2 busy CPU cores
+    python reproduce/rollout_ablation.py                 # quick preset; prints its projected time first (docs/experiments.md)
     python reproduce/rollout_ablation.py --preset smoke --out /tmp/ablation
 
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; every setting starts from it (half the
@@ -10,16 +10,18 @@ computed --repeats times per N (<out>/seed<k>/reward_variance.json). Writes roll
 rollout_ablation.png (final NLL-oracle, reward variance, seconds per round) to <out>
 (default results/rollout_ablation/<preset>). The same command again resumes.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, config, studies  # noqa: E402
-from seqgan_tf.train import reward_variance  # noqa: E402
-from seqgan_tf.train.experiment import run_settings  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli, config  # noqa: E402
+from seqgan_tf.experiments import reward_variance, studies  # noqa: E402
+from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries  # noqa: E402
 
 
 def main(argv=None):
@@ -35,7 +37,8 @@ def main(argv=None):
         for seed in seeds:
             reward_variance.write(config.replace(cfg, seed=seed), out / f"seed{seed}", studies.ROLLOUT_NS,
                                   args.repeats, args.batch)
-        summary = studies.write("rollout_ablation", out)
+        plots.run_curves(out)
+        summary = summaries.write("rollout_ablation", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (rollout_ablation.png)")
 
 

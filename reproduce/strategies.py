@@ -1,6 +1,6 @@
 """Figure 3 of the paper: SeqGAN's NLL-oracle under four D-training strategies (g-steps, d-steps, k).
 
-    python reproduce/strategies.py                   # quick preset, ~2 h on 2 busy CPU cores (docs/experiments.md)
+    python reproduce/strategies.py                   # quick preset; prints its projected time first (docs/experiments.md)
     python reproduce/strategies.py --preset smoke --out /tmp/fig3
     python reproduce/strategies.py --preset paper    # paper schedule; resumable, many hours on a CPU
 
@@ -8,15 +8,18 @@ Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (
 (1,5,3) start from it into <out>/seed<k>/<panel>/. Writes strategies.{json,csv,md} and figure3.png to <out>
 (default results/strategies/<preset>). The same command again resumes.
 """
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, studies  # noqa: E402
-from seqgan_tf.train.experiment import run_settings  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli  # noqa: E402
+from seqgan_tf.experiments import studies  # noqa: E402
+from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries  # noqa: E402
 
 # Quick: k = 10 and 30 epochs per d-step over the preset's 10,000 sequences would take most of the budget, so D
 # trains on 1,000 negatives (+ as many positives) per d-step, pretrained 50 times as the paper; N = 8 halves the
@@ -30,7 +33,8 @@ def main(argv=None):
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
         run_settings(cfg, studies.strategy_settings(cfg), seeds, out, shared="mle+d")
-        summary = studies.write("strategies", out)
+        plots.run_curves(out)
+        summary = summaries.write("strategies", out)
         print("\n".join(p["sentence"] for p in summary["panels"]) + f"\nResults in {out}/ (figure3.png)")
 
 

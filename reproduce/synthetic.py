@@ -1,6 +1,6 @@
 """Synthetic-oracle experiment (paper §4): Table 1 and Figure 2.
 
-    python reproduce/synthetic.py                       # quick preset, SeqGAN only, ~15 min on 2 CPU cores
+    python reproduce/synthetic.py                       # quick preset, SeqGAN only (minutes on a CPU)
     python reproduce/synthetic.py --preset paper        # the released schedule; resumable, hours on a CPU
     python reproduce/synthetic.py --preset smoke --out /tmp/smoke
     python reproduce/synthetic.py --methods all --seeds 3            # Table 1 + Figure 2, seeds 88, 89, 90
@@ -11,23 +11,27 @@ pretraining once into <out>/seed<k>/pretrain/, each method from that checkpoint 
 table1.{md,csv,json} and figure2.{png,pdf} in <out> from every run there. Running the same command again resumes.
 """
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
-from seqgan_tf import cli, config, plots, table1  # noqa: E402
-from seqgan_tf.train.experiment import SyntheticExperiment, run_methods  # noqa: E402
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli, config  # noqa: E402
+from seqgan_tf.experiments.studies import TABLE1  # noqa: E402
+from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
+from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
+from seqgan_tf.report import plots, table1  # noqa: E402
 
 
 def parse_methods(text):
-    methods = list(config.METHODS) if text == "all" else [m.strip() for m in text.split(",")]
-    unknown = [m for m in methods if m not in config.METHODS]
+    methods = list(TABLE1) if text == "all" else [m.strip() for m in text.split(",")]
+    unknown = [m for m in methods if m not in TABLE1]
     if unknown or not methods:
         raise ValueError(f"unknown method {', '.join(map(repr, unknown)) or repr(text)}; "
-                         f"choose 'all' or from {', '.join(config.METHODS)}")
+                         f"choose 'all' or from {', '.join(TABLE1)}")
     return methods
 
 
@@ -35,7 +39,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     config.add_arguments(parser)
     parser.add_argument("--out", help="output directory (default results/synthetic/<preset>)")
-    parser.add_argument("--methods", help="'all' or a comma list of " + ", ".join(config.METHODS))
+    parser.add_argument("--methods", help="Table 1's rows: 'all' or a comma list of " + ", ".join(TABLE1))
     parser.add_argument("--seeds", type=int, default=1, help="with --methods: seeds --seed, --seed+1, ... (default 1)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -46,11 +50,13 @@ def main(argv=None):
         out = cli.output_dir(args.out or Path("results/synthetic") / cfg.preset)
         if methods is None:
             n = SyntheticExperiment(cfg, out).run()["nll_oracle"]
+            plots.nll_curve(out / "metrics.json", out / "nll_curve.png")
             print(f"NLL-oracle: random init {n['random_init']:.3f}, after MLE {n['after_mle']:.3f}, "
                   f"final {n['final']:.3f} (best {n['best']:.3f} at epoch {n['best_epoch']}); "
                   f"real data {n['real_data']:.3f}.  Results in {out}/")
             return
         run_methods(cfg, methods, range(cfg.seed, cfg.seed + args.seeds), out)
+        plots.run_curves(out)
         table1.write(out)
         plots.figure2(out, out / "figure2")
         print((out / "table1.md").read_text() + f"Results in {out}/ (table1.*, figure2.png/.pdf)")

@@ -3,6 +3,7 @@
     python -m seqgan_tf train --corpus FILE [--tokenize word|char] [--max-len N] [--truncate] [--max-vocab N]
                               [--preset small|quick|paper|smoke] [--<config field> VALUE ...] --out DIR
     python -m seqgan_tf sample DIR [-n 20] [--temperature T] [--seed S] [--model seqgan|mle] [--ids]
+    python -m seqgan_tf data [--fetch NAME|all]     # where each dataset is found (or would be fetched from)
 
 `train` reads one sequence per line, pads each with <eos> to the longest line (or --max-len) plus one, splits off a
 test set, runs MLE then SeqGAN (resuming if DIR holds a checkpoint of the same config) and saves the generators,
@@ -10,13 +11,10 @@ vocabulary and config in DIR with BLEU-2..4, Self-BLEU-2 and NLL-test in DIR/met
 `sample` prints one generated line each, cut at its end token (with --ids: the ids up to and including it).
 """
 import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 from . import cli, config  # noqa: E402  (no TensorFlow yet: bad input fails in a second, --help is instant)
-from .data import corpus, text  # noqa: E402
+from .data import corpus, sources, text  # noqa: E402
 
 SHOWN = [("bleu2", "BLEU-2"), ("bleu3", "BLEU-3"), ("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"),
          ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
@@ -33,8 +31,10 @@ def train(args):
     print(f"{s['lines']} lines -> {s['train']} train / {s['test']} test; vocabulary {len(data.vocab)} "
           f"({s['tokenize']} tokens, {s['distinct_tokens'] - 1} distinct); {s['max_len']} tokens + <eos> a line, "
           f"{s['truncated_lines']} truncated; prepared in {data.path}")
+    cli.quiet_tensorflow()
     from .saved_model import save_model
-    from .train.corpus_experiment import TextExperiment, configure, real_data_metrics
+    from .experiments.corpus import TextExperiment, configure
+    from .metrics.corpus import real_data_metrics
     cfg = configure(cfg, data)
     metrics = TextExperiment(cfg, out, data, lambda toks: corpus.detokenize(toks, args.tokenize)).run()
     save_model(out, cfg, data, metrics)
@@ -53,6 +53,7 @@ def sample(args):
         raise ValueError(f"--temperature must be positive, got {args.temperature}")
     from .saved_model import load_model
     saved = load_model(args.dir)                 # checks the directory before TensorFlow starts
+    cli.quiet_tensorflow()
     import tensorflow as tf
     from .metrics.nll import sample_many
     gen = saved.generator(args.model)
@@ -64,6 +65,14 @@ def sample(args):
             print(" ".join(map(str, row[:row.index(end) + 1] if end in row else row)))
         else:
             print(saved.decode(row))
+
+
+def data(args):
+    names = [] if args.fetch is None else list(sources.DATASETS) if args.fetch == "all" else [args.fetch]
+    for name in names:
+        print(f"{name}: {sources.locate(name)}")
+    if not names:
+        print("\n".join(sources.describe()))
 
 
 def main(argv=None):
@@ -87,9 +96,11 @@ def main(argv=None):
     s.add_argument("--seed", type=int, default=0, help="same seed, same lines (default 0)")
     s.add_argument("--model", choices=("seqgan", "mle"), default="seqgan", help="which generator (default seqgan)")
     s.add_argument("--ids", action="store_true", help="print token ids instead of text")
+    d = commands.add_parser("data", help="where each dataset is found, or fetch it (checked by sha256)")
+    d.add_argument("--fetch", choices=[*sources.DATASETS, "all"], help="find or download this dataset")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
-        (train if args.command == "train" else sample)(args)
+        {"train": train, "sample": sample, "data": data}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from .experiments.synthetic import load_oracle
 from .metrics.nll import nll_oracle
-from .rollout import prob_real_chunked, rollout_completions, rollout_rewards
-from .train.adversarial import adversarial_round, pg_step
-from .train.experiment import State, load_oracle
-from .train.pretrain import d_block, mle_epoch
+from .train.pretrain import d_step, mle_epoch
+from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
 from .train.projection import project
+from .train.seqgan import pg_step, seqgan_round
+from .train.state import State
 
 _prob_real = tf.function(lambda disc, seqs: disc.prob_real(seqs))
 _completions = tf.function(rollout_completions)
@@ -102,7 +103,7 @@ def median_time(fn, repeats):
 def run(cfg, repeats=3, naive=True, log=print):
     """Benchmark every phase of cfg; returns a JSON-able dict."""
     oracle = load_oracle(cfg)
-    s = State.build(cfg)
+    s = State.build(cfg).models
     rng = tf.random.Generator.from_seed(0)
     seed = lambda: rng.make_seeds(1)[:, 0]
     real = oracle.sample(cfg.num_samples, seed())
@@ -117,9 +118,9 @@ def run(cfg, repeats=3, naive=True, log=print):
         "oracle_sample": lambda: oracle.sample(cfg.num_samples, seed()),
         "mle_epoch": lambda: mle_epoch(s.gen, s.mle_opt, real, cfg.batch_size, seed()),
         "nll_oracle_eval": lambda: nll_oracle(oracle, s.gen, cfg.eval_samples, seed()),
-        "d_block": lambda: d_block(s.gen, s.disc, s.d_opt, real, cfg, rng),
+        "d_step": lambda: d_step(s.gen, s.disc, s.d_opt, real, cfg, rng),
         "rollout_pg_step": rollout_and_pg,
-        "adversarial_round": lambda: adversarial_round(s, real, rng),
+        "adversarial_round": lambda: seqgan_round(s, real, cfg, rng, 0),
     }
     out = {"machine": machine_tag(), "platform": platform.platform(), "tensorflow": tf.__version__,
            "threads": {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
@@ -159,47 +160,14 @@ def run(cfg, repeats=3, naive=True, log=print):
              "sample_seq": out["phases"]["oracle_sample"]["median_s"] / cfg.num_samples,
              "evaluation": out["phases"]["nll_oracle_eval"]["median_s"], "rollout": vec, "pg_step": 0.0}
     d_samples = min(cfg.n_negatives, cfg.num_samples) + cfg.n_negatives
-    d_train_s = out["phases"]["d_block"]["median_s"] - cfg.n_negatives * rates["sample_seq"]
+    d_train_s = out["phases"]["d_step"]["median_s"] - cfg.n_negatives * rates["sample_seq"]
     rates["d_batch"] = d_train_s / (cfg.d_epochs * (d_samples // cfg.batch_size))
     out["rates"] = rates
     out["projected_s"] = project(cfg, rates, cfg.num_samples)
     return out
 
 
-def markdown(result, paper_projection=None):
-    lines = [f"# Benchmark: preset `{result['preset']}` on `{result['machine']}`", "",
-             f"TensorFlow {result['tensorflow']}, {result['platform']}; medians of {result['repeats']} runs "
-             "after a warm-up.", "",
-             "| phase | median s | runs s | outside graphs |", "|---|---|---|---|"]
-    for name, p in result["phases"].items():
-        lines.append(f"| {name} | {p['median_s']:.3f} | {', '.join(map(str, p['runs_s']))} | "
-                     f"{100 * result['profile'][name]['outside_graph_frac']:.1f}% |")
-    r = result["rollout"]
-    lines += ["", f"Rollout of one batch: vectorised {r['vectorised_s']:.3f} s in {r['graph_calls_vectorised']} "
-              f"graph call" + (f"; naive loop {r['naive_s']:.3f} s in {r['graph_calls_naive']} calls: "
-                               f"**{r['speedup']:.1f}x**" if "naive_s" in r else "") + ".",
-              f"Its parts, timed apart: G sampling the completions {r['g_sampling_s']:.3f} s, D scoring them "
-              f"{r['d_scoring_s']:.3f} s ({r['d_gflop']:.1f} GFLOP at {r['d_gflop_per_s']:.0f} GFLOP/s; a "
-              f"highway-shaped float32 matmul runs at {r['matmul_gflop_per_s']:.0f} GFLOP/s here)."
-              + (f" The naive loop does the same D FLOPs, so even with G free and D at the matmul's rate the "
-                 f"ratio could be at most {r['speedup_bound']:.1f}x on this machine." if "naive_s" in r else "")]
-    proj = result["projected_s"]
-    lines += ["", "Projected schedule of this preset: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in proj.items())
-              + f"; total {sum(proj.values()) / 60:.1f} min."]
-    if paper_projection:
-        lines += [f"Projected `paper` schedule at these rates: {sum(paper_projection.values()) / 3600:.2f} h ("
-                  + ", ".join(f"{k} {v / 3600:.2f} h" for k, v in paper_projection.items()) + ")."]
-    lines += ["", "Where the Python-side time goes (top functions by own time, per phase):", ""]
-    for name, p in result["profile"].items():
-        lines.append(f"- {name}: graph {100 * p['graph_frac']:.1f}%, eager ops {100 * p['eager_frac']:.1f}%; "
-                     + "; ".join(p["top_outside"][:3]))
-    return "\n".join(lines) + "\n"
-
-
-# -- D variants: precision, XLA, threading (issue 7: measure, don't guess) ------------------------------------------
-
-THREADINGS = ((0, 0), (1, 1), (2, 1), (1, 2), (2, 2))     # (intra-op, inter-op); 0 = TensorFlow's choice
-
+# -- D variants: precision, XLA (measured side by side in one process) ---------------------------------------------
 
 def _d_setup(cfg, precision, n_batches):
     from .train import distribute
@@ -257,61 +225,19 @@ def d_variants(cfg, repeats=3, n_batches=20, log=print):
     return out
 
 
-def d_rate_child(intra, inter, cfg_json, repeats, n_batches=20):
-    """In a fresh process (threading is fixed at TensorFlow's start): D training samples/s with these threads."""
-    import json
-    from . import config
-    tf.config.threading.set_intra_op_parallelism_threads(intra)
-    tf.config.threading.set_inter_op_parallelism_threads(inter)
+def d_train_rate(cfg, repeats=3, n_batches=20):
+    """D training samples/s (one epoch graph over n_batches batches) under this process's thread settings."""
     from .train.pretrain import d_train
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(cfg_json).items()}
-    cfg = config.make(fields.pop("preset"), **fields)
     disc, opt, real, fake = _d_setup(cfg, "float32", n_batches)
     t, _ = median_time(lambda: float(d_train(disc, opt, real, fake, 1, cfg.batch_size,
                                              tf.constant([0, 4], tf.int64))[0]), repeats)
-    print(json.dumps({"train_samples_per_s": n_batches * cfg.batch_size / t}))
-
-
-def thread_variants(cfg, repeats=3, log=print):
-    """D training samples/s under each (intra, inter) of THREADINGS, each in its own process."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = str(Path(__file__).resolve().parents[1])
-    out = {}
-    for intra, inter in THREADINGS:
-        code = (f"import sys; sys.path.insert(0, {root!r}); from seqgan_tf import benchmark; "
-                f"benchmark.d_rate_child({intra}, {inter}, {json.dumps(cfg.to_dict())!r}, {repeats})")
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-        if r.returncode:
-            raise RuntimeError(f"threading child ({intra}, {inter}) failed: {r.stderr.strip().splitlines()[-1:]}")
-        out[f"{intra}/{inter}"] = json.loads(r.stdout.strip().splitlines()[-1])["train_samples_per_s"]
-        log(f"D training, intra/inter threads {intra}/{inter}: {out[f'{intra}/{inter}']:8.0f} samples/s")
-    return out
-
-
-def variants_markdown(v):
-    base = v["precision"]["float32"]
-    lines = ["", "D variants, side by side on one chunk (ratios to float32 graph mode):", "",
-             "| variant | training samples/s | ratio | inference seqs/s | ratio |", "|---|---|---|---|---|"]
-    for name, r in v["precision"].items():
-        if isinstance(r, dict):
-            lines.append(f"| {name} | {r['train_samples_per_s']:.0f} | "
-                         f"{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}x | "
-                         f"{r['infer_seqs_per_s']:.0f} | {r['infer_seqs_per_s'] / base['infer_seqs_per_s']:.2f}x |")
-    lines += ["", f"bfloat16 vs float32 D(Y), same weights: max |difference| "
-              f"{v['precision']['bfloat16_max_abs_dprob']:.4f}.", "",
-              "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]
-    lines += [f"| {k} | {s:.0f} |" for k, s in v["threads"].items()]
-    return "\n".join(lines) + "\n"
+    return n_batches * cfg.batch_size / t
 
 
 def rollout_by_n(cfg, ns, repeats=3, log=print):
     """Seconds of one rollout + policy-gradient step per N (0 = no rollout: every step's reward is D(Y)), side by
     side on one batch of cfg's models: the part of an adversarial round that N changes."""
-    s = State.build(cfg)
+    s = State.build(cfg).models
     seqs = s.gen.sample(cfg.batch_size, tf.constant([0, 5], tf.int64))
     out = {}
     for n in ns:

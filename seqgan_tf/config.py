@@ -1,7 +1,8 @@
 """One typed config, named presets, and a command-line parser that checks every override.
 
 Every field carries its value in the paper / the authors' released code (LantaoYu/SeqGAN,
-`sequence_gan.py`), see ../shared/PAPER.md. Presets differ only in the fields they override.
+`sequence_gan.py`), see ../shared/PAPER.md. Presets differ only in the fields they override. Longer than the
+project's usual module on purpose: every knob, its paper value and its resume scope on one line, in one place.
 """
 from __future__ import annotations
 
@@ -12,9 +13,25 @@ import typing
 from dataclasses import dataclass
 
 
+# Which runs may share a checkpoint. Every field has a scope, declared once beside it:
+#   MODEL (default): changes the numbers from the first unit on; a checkpoint resumes only with the same value.
+#   RUN: never changes the numbers (checkpoint cadence, memory chunking, ...): may differ on resume.
+#   ADVERSARIAL / METHOD: used only after pretraining, so runs differing in them may start from one shared
+#     pretraining checkpoint (METHOD fields are reset to their defaults in that shared run).
+#   D: D pretraining and d-step sizes: shareable too when the shared run did no D pretraining.
+# `extends` names the phase whose length the field sets: a finished (or stopped) run may be continued with a larger
+# value as long as no later phase has begun (state.check_resume says why when it refuses).
+MODEL, RUN, ADVERSARIAL, METHOD, D = "model", "run", "adversarial", "method", "d"
+PHASES = ("pretrain_g", "pretrain_d", "adversarial")
+
+
+def _f(default, scope=MODEL, extends=None):
+    return dataclasses.field(default=default, metadata={"scope": scope, "extends": extends})
+
+
 @dataclass(frozen=True)
 class Config:
-    preset: str = "paper"
+    preset: str = _f("paper", RUN)
     # --- synthetic data: the oracle LSTM and its corpus ---
     oracle: str = "official"      # "official" (authors' pickle), "random" (fresh N(0,1) LSTM), or a pickle path
     oracle_seed: int = 0          # seed of a "random" oracle (paper recipe: all parameters N(0,1))
@@ -34,8 +51,8 @@ class Config:
     g_lr: float = 0.01            # Adam, both MLE and policy-gradient steps
     grad_clip: float = 5.0        # global-norm clip, both phases
     batch_size: int = 64          # official BATCH_SIZE (G and D)
-    pretrain_g_epochs: int = 120  # official PRE_EPOCH_NUM
-    eval_every: int = 5           # NLL-oracle every 5 MLE epochs / adversarial rounds
+    pretrain_g_epochs: int = _f(120, extends="pretrain_g")   # official PRE_EPOCH_NUM
+    eval_every: int = _f(5, ADVERSARIAL)   # NLL-oracle every 5 MLE epochs / adversarial rounds
     # --- discriminator D (highway CNN) ---
     d_emb_dim: int = 64
     d_filter_sizes: tuple = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
@@ -43,39 +60,46 @@ class Config:
     d_dropout_keep: float = 0.75
     d_l2: float = 0.2             # lambda on L2 of the output layer (weights and bias)
     d_lr: float = 1e-4
-    pretrain_d_steps: int = 50    # official: 50 x (fresh negatives, d_epochs epochs)
-    d_epochs: int = 3             # k in the paper: epochs per d-step
-    pretrain_d_epochs: int = 0    # epochs per D pretraining step; 0 = d_epochs (official: 3 = k). Figure 3's
-                                  # panels vary k after one shared D pretraining, so the two need to differ
-    d_negatives: int = 0          # negatives per d-step; 0 means num_samples (official: same as positives)
-    d_precision: str = "float32"  # D's convolutions and highway in "float32" or "bfloat16" (weights, output layer
-                                  # and loss stay float32); see reproduce/benchmark.py --variants before switching
+    pretrain_d_steps: int = _f(50, D, extends="pretrain_d")  # official: 50 x (fresh negatives, d_epochs epochs)
+    d_epochs: int = _f(3, ADVERSARIAL)     # k in the paper: epochs per d-step
+    pretrain_d_epochs: int = _f(0, D)      # epochs per D pretraining step; 0 = d_epochs (official: 3 = k). Figure
+                                           # 3's panels vary k after one shared D pretraining, so the two may differ
+    d_negatives: int = _f(0, D)            # negatives per d-step; 0 means num_samples (official: same as positives)
+    d_precision: str = _f("float32", D)    # D's convolutions and highway in "float32" or "bfloat16" (weights, output
+                                           # layer and loss stay float32); see reproduce/benchmark.py --variants
     # --- adversarial training (Algorithm 1) ---
-    adv_epochs: int = 200         # official TOTAL_BATCH; the authors' earlier code used 800
-    g_steps: int = 1
-    d_steps: int = 5
-    rollout_num: int = 16         # N Monte-Carlo completions per prefix; 0 = no rollout (ablation): every
-                                  # step's reward is the terminal score D(Y_1:T)
-    rollout_policy: str = "current"  # "current": rollouts sample the live G (what the released code computes);
-                                     # "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g (what it intended)
-    rollout_beta: float = 0.8     # update rate of the delayed copy
-    rollout_chunk: int = 4096     # rows per D call inside the rollout graph (bounds memory; results unchanged)
-    # --- Table 1 methods (issue 4): what replaces the adversarial round; all start from one MLE checkpoint ---
-    method: str = "seqgan"        # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling epochs), "pg_bleu"
-    ss_schedule: str = "linear"   # how ε = P(feed G's own sample) rises over the rounds: "linear", "exponential"
-                                  # (fast start) or "inverse_sigmoid" (slow start); earlier code: linear
-    ss_max: float = 0.6           # ε reached in the last round (earlier code: P(true token) 1.0 -> 0.4)
-    bleu_n: int = 3               # PG-BLEU reward: sentence BLEU-n, uniform weights (earlier code: BLEU-3)
-    bleu_refs: float = 0.4        # fraction of the real sequences used as references (earlier code: a random 40%)
-    bleu_smoothing: str = "none"  # "none" (earlier code, nltk method0) or "method1"
-    bleu_rollout_num: int = 0     # MC completions per prefix; 0 = rollout_num as SeqGAN (earlier code: 1)
+    adv_epochs: int = _f(200, ADVERSARIAL, extends="adversarial")   # official TOTAL_BATCH; earlier code: 800
+    g_steps: int = _f(1, ADVERSARIAL)
+    d_steps: int = _f(5, ADVERSARIAL)
+    rollout_num: int = _f(16, ADVERSARIAL)   # N Monte-Carlo completions per prefix; 0 = no rollout (ablation):
+                                             # every step's reward is the terminal score D(Y_1:T)
+    rollout_policy: str = _f("current", ADVERSARIAL)   # "current": rollouts sample the live G (what the released
+                                             # code computes); "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g
+                                             # (what it intended)
+    rollout_beta: float = _f(0.8, ADVERSARIAL)   # update rate of the delayed copy
+    rollout_chunk: int = _f(4096, RUN)     # rows per D call inside the rollout graph (bounds memory; same results)
+    # --- Table 1 methods: what replaces the adversarial round (train/baselines.py); all start from one MLE run ---
+    method: str = _f("seqgan", METHOD)     # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling),
+                                           # "ss_as_run" (the earlier code's SS as it ran), "pg_bleu"
+    adv_lr: float = _f(0.0, METHOD)        # Adam lr of the rounds (PG / MLE / SS steps); 0 = g_lr. Earlier code's
+                                           # baselines: 1e-3
+    ss_schedule: str = _f("linear", METHOD)  # how ε = P(feed G's own sample) rises over the rounds: "linear",
+                                           # "exponential" (fast start) or "inverse_sigmoid" (slow start); earlier
+                                           # code: linear
+    ss_max: float = _f(0.6, METHOD)        # ε reached in the last round (earlier code: P(true token) 1.0 -> 0.4)
+    bleu_n: int = _f(3, METHOD)            # PG-BLEU reward: sentence BLEU-n, uniform weights (earlier code: BLEU-3)
+    bleu_refs: float = _f(0.4, METHOD)     # fraction of the real sequences used as references (earlier code: 40%)
+    bleu_smoothing: str = _f("none", METHOD)   # "none" (today's nltk method0), "method1", or "legacy": nltk < 3.3,
+                                           # which skipped orders without a match (what the earlier code ran)
+    bleu_rollout_num: int = _f(0, METHOD)  # MC completions per prefix; 0 = rollout_num as SeqGAN (earlier code: 1)
     # --- run ---
     seed: int = 88                # official SEED
-    checkpoint_every: int = 1     # checkpoint after every N epochs / d-steps / rounds (and at each phase end)
-    project_time: bool = True     # time each phase briefly before training and print the projected total
+    checkpoint_every: int = _f(1, RUN)     # checkpoint after every N epochs / d-steps / rounds (and at phase ends)
+    project_time: bool = _f(True, RUN)     # time each phase briefly before training and print the projected total
+    tensorboard: bool = _f(True, RUN)      # also write every logged value as TensorBoard events (<out>/tensorboard)
     deterministic: bool = False   # tf op determinism (exact resume / same-seed equality; somewhat slower)
     # --- real-data corpora (poems, paper §5 / Table 2); vocab_size, seq_len, num_samples come from the data ---
-    corpus: str = ""              # corpus path; "" = the experiment's default (poems: ../shared/data/poems/shi.txt)
+    corpus: str = ""              # corpus path; "" = the experiment's dataset, found by data/sources.py
     corpus_source: str = "shi"    # poems: "shi" (shi.txt layout or plain lines), "chinese-poetry" (npm package)
     test_fraction: float = 0.1    # held-out share of the fixed-seed split (paper: not published)
     split_seed: int = 0           # split seed, separate from `seed`: every training seed sees one test set
@@ -96,28 +120,37 @@ class Config:
         return dataclasses.asdict(self)
 
 
-METHODS = ("seqgan", "mle", "ss", "pg_bleu")
+def fields_in(*scopes) -> set:
+    """Names of the Config fields of these scopes."""
+    return {f.name for f in dataclasses.fields(Config) if f.metadata.get("scope", MODEL) in scopes}
+
+
+def extends(name):
+    """The phase whose length field `name` sets (see the scopes above), or None."""
+    return Config.__dataclass_fields__[name].metadata.get("extends")
+
+
+METHODS = ("seqgan", "mle", "ss", "ss_as_run", "pg_bleu")
 SS_SCHEDULES = ("linear", "exponential", "inverse_sigmoid")
 
 PRESETS = {
     "paper": Config(preset="paper"),
-    # Chosen by measurement to show SeqGAN improving on its MLE start within ~15 min on 2 CPU cores;
+    # Chosen by measurement to show SeqGAN improving on its MLE start in minutes on 2 CPU cores (README: time);
     # the D is the paper's, trained on far fewer samples (see README, "Presets").
     "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=10, d_negatives=5000, d_epochs=1,
                     adv_epochs=40, d_steps=1),
-    # Poems (reproduce/poetry_bleu.py's default): the paper's models, a shortened schedule, ~15 min a seed on 2 CPU
-    # cores (measured on 14,755 poems: ~10 s per MLE epoch, ~12 s per 5,000-negative 1-epoch d-step, ~5 s per
-    # 8-rollout g-step; the paper schedule's d-step is ~100 s, so "paper" takes ~30 h a seed there).
+    # Poems (reproduce/poetry_bleu.py's default): the paper's models, a schedule shortened to fit a seed in well
+    # under an hour on 2 CPU cores (the paper schedule prints its projection: more than a day a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
     # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`'s default):
-    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule. Measured: ~1 min on
-    # docs/own_data.md's 400-line example on 2 shared CPU cores.
+    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule (README: the worked
+    # example's time).
     "small": Config(preset="small", pretrain_g_epochs=60, eval_every=10, d_filter_sizes=(1, 2, 3, 4, 5),
                     d_num_filters=(32, 32, 32, 32, 32), pretrain_d_steps=10, d_epochs=1, adv_epochs=20, d_steps=1,
                     rollout_num=16, batch_size=32, project_time=False),
-    # Music (reproduce/music.py's default): the poetry schedule with more (cheap: ~1.3 s each on 4,383 training windows) MLE
-    # epochs and as many negatives as training windows (the official rule); ~18 min a seed on 2 busy CPU cores.
+    # Music (reproduce/music.py's default): the poetry schedule with more MLE epochs (cheap on ~4,400 training
+    # windows) and as many negatives as training windows (the official rule).
     "music": Config(preset="music", pretrain_g_epochs=50, pretrain_d_steps=5, d_epochs=1, adv_epochs=30, d_steps=1,
                     rollout_num=8),
     # Seconds, for tests: a small random oracle, tiny models and schedule.
@@ -143,6 +176,8 @@ def _check(cfg: Config) -> Config:
     for name in ["g_lr", "d_lr", "grad_clip", "g_init_std"]:
         if not getattr(cfg, name) > 0:
             raise ValueError(f"{name} must be positive, got {getattr(cfg, name)}")
+    if not cfg.adv_lr >= 0:
+        raise ValueError(f"adv_lr must be >= 0 (0: g_lr), got {cfg.adv_lr}")
     if not 0 < cfg.d_dropout_keep <= 1:
         raise ValueError(f"d_dropout_keep must be in (0, 1], got {cfg.d_dropout_keep}")
     if not 0 <= cfg.rollout_beta <= 1:
@@ -157,8 +192,9 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"ss_schedule must be one of {', '.join(SS_SCHEDULES)}, got {cfg.ss_schedule!r}")
     if not 0 <= cfg.ss_max <= 1 or not 0 < cfg.bleu_refs <= 1:
         raise ValueError(f"ss_max must be in [0, 1] and bleu_refs in (0, 1], got {cfg.ss_max}, {cfg.bleu_refs}")
-    if cfg.bleu_n <= 0 or cfg.bleu_rollout_num < 0 or cfg.bleu_smoothing not in ("none", "method1"):
-        raise ValueError("bleu_n must be positive, bleu_rollout_num >= 0, bleu_smoothing 'none' or 'method1'")
+    if cfg.bleu_n <= 0 or cfg.bleu_rollout_num < 0 or cfg.bleu_smoothing not in ("none", "method1", "legacy"):
+        raise ValueError("bleu_n must be positive, bleu_rollout_num >= 0, bleu_smoothing 'none', 'method1' or "
+                         "'legacy'")
     if cfg.method == "pg_bleu" and not (cfg.bleu_rollout_num or cfg.rollout_num):
         raise ValueError("pg_bleu needs Monte-Carlo completions: set bleu_rollout_num or rollout_num > 0")
     if len(cfg.d_filter_sizes) != len(cfg.d_num_filters) or not cfg.d_filter_sizes:

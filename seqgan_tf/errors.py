@@ -12,3 +12,7 @@ class ConfigMismatch(ValueError):
 
 class Interrupted(Exception):
     """Ctrl-C: a checkpoint was written after the last complete unit of work."""
+
+
+class Locked(RuntimeError):
+    """Another process is running in the same run directory."""

@@ -1,11 +1,17 @@
+import functools
+import importlib.util
+import json
 import os
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+ENV = dict(os.environ)        # as the session started: children never see a test's monkeypatched variables
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
@@ -13,7 +19,9 @@ import tensorflow as tf  # noqa: E402
 
 from seqgan_tf import config  # noqa: E402
 from seqgan_tf.models import Discriminator, Generator, Oracle  # noqa: E402
-from seqgan_tf.train.pretrain import adam  # noqa: E402
+from seqgan_tf.train.optim import adam  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 class Smoke:
@@ -39,13 +47,136 @@ def seed(*xs):
     return tf.constant(xs, tf.int64)
 
 
-def run_script(*args, timeout=300, **kwargs):
-    """Run a reproduce script (or module) in a fresh Python; returns CompletedProcess."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True,
+# -- running the command lines ---------------------------------------------------------------------------------
+def run_script(*args, timeout=300, env=None, cwd=ROOT, **kwargs):
+    """Run a reproduce script (or module) in a fresh Python; returns CompletedProcess. Only for what needs a fresh
+    process (the entry points themselves, kill -9, TensorFlow absent); errors are checked in-process (`fails`)."""
+    env = dict(ENV if env is None else env, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+    return subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, **kwargs)
+
+
+class Ahead:
+    """Fresh-process work started ahead of the tests that read it. `@ahead.job("test_x", ...)` registers a function
+    (its own tmp dir) -> result; when the session starts, the jobs whose tests are selected (any test of the module
+    if none is named) run one at a time in a background thread, in test order, so each child process uses the
+    second core while this process tests other things; `ahead.result(job)` waits for a job's result."""
+
+    def __init__(self):
+        self.jobs, self.futures, self.pool, self.tmp = {}, {}, None, None
+
+    def job(self, *tests):
+        def register(fn):
+            self.jobs[fn] = set(tests)
+            return fn
+        return register
+
+    def start(self, items, tmp_path_factory):
+        self.pool, self.tmp = ThreadPoolExecutor(1, thread_name_prefix="ahead"), tmp_path_factory
+        for item in items:
+            for fn, tests in self.jobs.items():
+                if item.module.__name__ == fn.__module__ and (not tests or item.originalname in tests):
+                    self.submit(fn)
+
+    def submit(self, fn):
+        if fn not in self.futures:
+            self.futures[fn] = self.pool.submit(fn, self.tmp.mktemp(fn.__name__))
+
+    def result(self, fn):
+        self.submit(fn)                   # not started ahead (its test is not named in @ahead.job): now
+        return self.futures[fn].result()
+
+
+ahead = Ahead()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_ahead(request, tmp_path_factory):
+    ahead.start(request.session.items, tmp_path_factory)
+    yield
+    ahead.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@functools.cache
+def script(path):
+    """The command-line script at ROOT/path (e.g. "reproduce/synthetic.py"), imported once per session, to call its
+    main(argv) in this process (TensorFlow is loaded already, so it costs nothing)."""
+    if path == "-m seqgan_tf":
+        from seqgan_tf import __main__
+        return __main__
+    spec = importlib.util.spec_from_file_location("script_" + Path(path).stem, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(path, *argv):
+    """script(path).main(argv) with every argument as a string."""
+    return script(path).main([str(a) for a in argv])
 
 
 def last_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1] if lines else ""
+
+
+def fails(capsys, path, *argv, message, code=2):
+    """main(path, *argv) exits with `code` and one error line on stderr, the last, holding `message`, without a
+    traceback; returns (that line, stdout)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(path, *argv)
+    out, err = capsys.readouterr()
+    errors = [l for l in err.splitlines() if l.startswith(("error: ", "interrupted: "))]
+    assert exit_info.value.code == code and errors == [last_line(err)], err[-1500:]
+    assert message in errors[0] and "Traceback" not in err, err[-1500:]
+    return errors[0], out
+
+
+# -- finished tiny runs that several tests read (never modify them: copy first) ------------------------------------
+def read_results(out):
+    """(metrics.json, samples.txt, curve.csv) of a finished synthetic run."""
+    m = json.loads((out / "metrics.json").read_text())
+    return m, (out / "samples.txt").read_text(), (out / "curve.csv").read_text()
+
+
+def without_times(records):
+    """Logged records without their wall-clock values (everything else is deterministic under the smoke preset)."""
+    return [{k: v for k, v in r.items() if not k.startswith("time/")} for r in records]
+
+
+def jsonl(out):
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def copy_run(src, dst):
+    """A copy of a finished run directory to resume or extend without touching the shared one."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".lock"))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The smoke preset, straight through (4 MLE epochs, 2 D steps, 4 rounds), in-process: (out dir, metrics)."""
+    from seqgan_tf.experiments.synthetic import SyntheticExperiment
+    out = tmp_path_factory.mktemp("smoke_run")
+    return out, SyntheticExperiment(config.make("smoke"), out, progress=False).run()
+
+
+@pytest.fixture(scope="session")
+def smoke_adv2(tmp_path_factory):
+    """The smoke preset stopped after 2 of its 4 rounds (extended by one test, the plain SeqGAN run of another)."""
+    from seqgan_tf.experiments.synthetic import SyntheticExperiment
+    out = tmp_path_factory.mktemp("smoke_adv2")
+    return out, SyntheticExperiment(config.make("smoke", adv_epochs=2), out, progress=False).run()
+
+
+@pytest.fixture(scope="session")
+def methods_sweep(tmp_path_factory):
+    """Table 1 by the script at smoke scale with 2 rounds, in two invocations: mle and seqgan for seeds 0 and 1, then
+    ss and pg_bleu for seed 1 alone (merging into the same table). The output directory."""
+    out = tmp_path_factory.mktemp("table1")
+    common = ["--preset", "smoke", "--adv_epochs", "2", "--checkpoint_every", "1000", "--out", out]
+    main("reproduce/synthetic.py", *common, "--methods", "mle,seqgan", "--seeds", "2")
+    main("reproduce/synthetic.py", *common, "--methods", "ss,pg_bleu", "--seed", "1")
+    return out

@@ -1,4 +1,5 @@
 """Table 1 baselines: scheduled sampling, the PG-BLEU reward and its fast BLEU, and the shared MLE start."""
+import json
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ from seqgan_tf.train.pretrain import mle_loss
 
 
 def test_ss_eps_0_is_teacher_forcing(smoke):
+    """At ε = 0 scheduled sampling feeds the true previous tokens: its logits and loss are MLE's."""
     seqs = smoke.oracle.sample(16, seed(0, 0))
     logits, inputs = ss_forward(smoke.gen, seqs, 0.0, seed(1, 1))
     np.testing.assert_array_equal(inputs, smoke.gen.shift_right(seqs))
@@ -35,6 +37,7 @@ def test_ss_eps_1_feeds_only_own_samples(smoke):
 
 
 def test_ss_half_mixes_per_token(smoke):
+    """At ε = 0.5 about half the fed tokens are the true ones, the coin drawn per token."""
     seqs = smoke.oracle.sample(64, seed(0, 0))
     _, inputs = ss_forward(smoke.gen, seqs, 0.5, seed(3, 3))
     true_fed = (inputs.numpy() == smoke.gen.shift_right(seqs).numpy())[:, 1:]
@@ -44,6 +47,7 @@ def test_ss_half_mixes_per_token(smoke):
 
 @pytest.mark.parametrize("schedule", config.SS_SCHEDULES)
 def test_ss_schedules_rise_to_max(schedule):
+    """Every ε schedule rises monotonically from near 0 to ss_max; an unknown one is refused."""
     eps = [ss_epsilon(schedule, i, 50, 0.6) for i in range(50)]
     assert all(b >= a for a, b in zip(eps, eps[1:])) and eps[-1] == pytest.approx(0.6) and eps[0] < 0.1
     with pytest.raises(ValueError, match="ss_schedule"):
@@ -51,6 +55,7 @@ def test_ss_schedules_rise_to_max(schedule):
 
 
 def test_vectorised_bleu_equals_sentence_and_nltk():
+    """The vectorised PG-BLEU reward equals per-sentence BLEU (every order, smoothing) and nltk's."""
     rs = np.random.RandomState(0)
     for case in range(12):
         vocab = [3, 6, 12, 50][case % 4]
@@ -89,6 +94,7 @@ def test_pg_bleu_reward_copied_reference_scores_one_and_prefixes_are_completed()
 
 
 def test_bleu_references_are_a_fixed_fraction():
+    """PG-BLEU's references: bleu_refs of the real sequences, fixed by the seed, another seed another choice."""
     cfg = config.make("smoke", bleu_refs=0.4)
     real = np.arange(100 * 8).reshape(100, 8)
     a, b = bleu_references(real, cfg), bleu_references(real, cfg)
@@ -103,21 +109,24 @@ def test_bleu_references_are_a_fixed_fraction():
     ({"bleu_smoothing": "method7"}, "bleu_smoothing"),
 ])
 def test_bad_method_settings_rejected(overrides, message):
+    """An unknown method or out-of-range baseline setting is refused by the config."""
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         config.make("smoke", **overrides)
 
 
-def test_methods_share_pretraining_and_seqgan_is_unchanged(tmp_path):
-    """Every method of a seed starts from one pretraining run; SeqGAN started from it equals a plain run,
-    and the baselines skip D pretraining."""
-    from seqgan_tf.train.experiment import SyntheticExperiment, run_methods
-    cfg = config.make("smoke", pretrain_g_epochs=2, adv_epochs=2)
-    runs = run_methods(cfg, ["seqgan", "mle", "ss", "pg_bleu"], [0], tmp_path, progress=False)
-    plain = SyntheticExperiment(cfg, tmp_path / "plain", progress=False).run()
-    assert runs[0, "seqgan"]["curve"] == plain["curve"]
-    pre = [c for c in plain["curve"] if c["epoch"] <= 2]
-    for method in ("mle", "ss", "pg_bleu"):
-        m = runs[0, method]
-        assert m["curve"][:len(pre)] == pre and m["curve"][-1]["epoch"] == 4 and m["method"] == method
-        assert m["seconds"]["pretrain_d"] == 0 and m["curve"] != plain["curve"]
-        assert m["per_sequence_nll"]["4"]["n"] == cfg.eval_samples
+def test_methods_share_pretraining_and_seqgan_is_unchanged(methods_sweep, smoke_adv2):
+    """Every method of a seed starts from that seed's one pretraining run; SeqGAN started from it equals a plain
+    run, and the baselines skip D pretraining and then go their own way."""
+    def run(seed, name):
+        return json.loads((methods_sweep / f"seed{seed}" / name / "metrics.json").read_text())
+
+    assert run(0, "seqgan")["curve"] == smoke_adv2[1]["curve"]
+    for s in (0, 1):
+        seqgan = run(s, "seqgan")
+        pre = [c for c in seqgan["curve"] if c["epoch"] <= seqgan["config"]["pretrain_g_epochs"]]
+        assert run(s, "pretrain")["curve"] == pre
+        for method in ("mle",) + (("ss", "pg_bleu") if s == 1 else ()):
+            m = run(s, method)
+            assert m["curve"][:len(pre)] == pre and m["curve"][-1]["epoch"] == 6 and m["method"] == method
+            assert m["seconds"]["pretrain_d"] == 0 and m["curve"] != seqgan["curve"]
+            assert m["per_sequence_nll"]["6"]["n"] == m["config"]["eval_samples"]

@@ -3,19 +3,26 @@ import json
 
 import numpy as np
 import tensorflow as tf
-from conftest import ROOT, Smoke, run_script, seed
+from conftest import ROOT, Smoke, ahead, run_script, script, seed
 
 from seqgan_tf.benchmark import naive_rollout_rewards
-from seqgan_tf.rollout import rollout_rewards
+from seqgan_tf.train.rollout import rollout_rewards
 
 
-def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
-    r = run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--variants",
-                   "--rollout-ns", "0,2", "--out", tmp_path)
+@ahead.job("test_benchmark_smoke_writes_json_and_markdown")
+def benchmark_run(tmp):
+    return tmp, run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--rollout-ns",
+                           "0,2", "--out", tmp)
+
+
+def test_benchmark_smoke_writes_json_and_markdown():
+    """reproduce/benchmark.py in a fresh process: every phase timed, the rollout comparison and its bound, the
+    projection, rollout cost by N, as JSON and markdown."""
+    out, r = ahead.result(benchmark_run)
     assert r.returncode == 0, r.stderr[-2000:]
-    [js] = list(tmp_path.glob("*-smoke.json"))
+    [js] = list(out.glob("*-smoke.json"))
     result = json.loads(js.read_text())
-    phases = {"oracle_sample", "mle_epoch", "nll_oracle_eval", "d_block", "rollout_pg_step", "adversarial_round"}
+    phases = {"oracle_sample", "mle_epoch", "nll_oracle_eval", "d_step", "rollout_pg_step", "adversarial_round"}
     assert set(result["phases"]) == phases == set(result["profile"])
     for p in result["phases"].values():
         assert p["median_s"] > 0 and len(p["runs_s"]) == 1
@@ -26,19 +33,33 @@ def test_benchmark_smoke_writes_json_and_markdown(tmp_path):
     assert ro["g_sampling_s"] > 0 and ro["d_scoring_s"] > 0 and ro["matmul_gflop_per_s"] > 0
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
-    assert "| d_block |" in md and "naive loop" in md
-    v = result["variants"]
+    assert "| d_step |" in md and "naive loop" in md and "| 2 |" in md
+    assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
+    assert "variants" not in result
+
+
+def test_benchmark_variants_time_d_precisions_and_thread_settings(monkeypatch):
+    """--variants' parts: D in float32 / XLA / bfloat16 (bfloat16's D(Y) close to float32's), and D training under a
+    thread setting measured in a child process (one setting here; the script runs each of THREADINGS), as markdown."""
+    from seqgan_tf import config
+    from seqgan_tf.benchmark import d_variants
+    from seqgan_tf.report.benchmark import variants_markdown
+    bench = script("reproduce/benchmark.py")
+    monkeypatch.setattr(bench, "THREADINGS", ((1, 1),))
+    cfg = config.make("smoke")
+    v = {"precision": d_variants(cfg, 1, n_batches=4), "threads": bench.thread_variants(cfg, 1)}
     assert {"float32", "float32 + XLA", "bfloat16"} <= set(v["precision"])
     assert all(r["train_samples_per_s"] > 0 and r["infer_seqs_per_s"] > 0
                for k, r in v["precision"].items() if k != "bfloat16_max_abs_dprob")
     assert 0 <= v["precision"]["bfloat16_max_abs_dprob"] < 0.1          # bf16 D(Y) close to float32's
-    assert len(v["threads"]) == 5 and all(s > 0 for s in v["threads"].values())
-    assert "| bfloat16 |" in md and "| 1/1 |" in md
-    assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
+    assert list(v["threads"]) == ["1/1"] and v["threads"]["1/1"] > 0
+    md = variants_markdown(v)
+    assert "| bfloat16 |" in md and "| float32 + XLA |" in md and "| 1/1 |" in md
 
 
 def test_d_forward_flops_counts_every_layer():
-    """One filter of width 2 over T = 5, E = 3, F = 1: 4 windows x 2 x 3 multiply-adds, highway 1 x 2, output 1 x 2."""
+    """d_forward_flops counts every layer: one filter of width 2 over T = 5, E = 3, F = 1 is 4 windows x 2 x 3
+    multiply-adds, highway 1 x 2, output 1 x 2."""
     from seqgan_tf import config
     from seqgan_tf.benchmark import d_forward_flops
     cfg = config.make("smoke", seq_len=5, d_emb_dim=3, d_filter_sizes=(2,), d_num_filters=(1,))

@@ -14,6 +14,7 @@ def random_corpus(rs, n, vocab, lengths):
 
 @pytest.mark.parametrize("case", range(6))
 def test_matches_nltk_on_random_cases(case):
+    """Fast sentence BLEU equals nltk's, unsmoothed and method1, on random corpora."""
     rs = np.random.RandomState(case)
     vocab = [3, 6, 12][case % 3]
     refs = random_corpus(rs, rs.randint(1, 30), vocab, [4, 6, 7, 9])
@@ -30,12 +31,14 @@ def test_matches_nltk_on_random_cases(case):
 
 
 def test_copied_reference_scores_one():
+    """A hypothesis copied from the references scores BLEU 1."""
     rs = np.random.RandomState(0)
     refs = random_corpus(rs, 50, 100, [20])
     assert ReferenceBLEU(refs).sentence(refs[7], bleu_weights(4)) == pytest.approx(1.0)
 
 
 def test_self_bleu_leaves_the_hypothesis_out():
+    """Self-BLEU scores each hypothesis against the others only (its duplicates still count)."""
     rs = np.random.RandomState(1)
     hyps = random_corpus(rs, 12, 8, [5, 7])
     with warnings.catch_warnings():
@@ -50,5 +53,6 @@ def test_self_bleu_leaves_the_hypothesis_out():
 
 
 def test_empty_references_rejected():
+    """BLEU needs at least one reference."""
     with pytest.raises(ValueError, match="at least one reference"):
         ReferenceBLEU([])

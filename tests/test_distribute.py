@@ -1,11 +1,9 @@
 """D training under tf.distribute: MirroredStrategy over two logical CPU devices (the multi-GPU code path, on
 a CPU-only machine) gives the single-device update and D still learns. Runs in a subprocess: logical devices
 must be configured before TensorFlow initialises."""
-import subprocess
-import sys
 import textwrap
 
-from conftest import ROOT
+from conftest import ROOT, ahead, run_script
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -17,7 +15,7 @@ SCRIPT = textwrap.dedent("""
     from seqgan_tf import config
     from seqgan_tf.models import Oracle
     from seqgan_tf.train import distribute
-    from seqgan_tf.train.experiment import State
+    from seqgan_tf.train.state import State
     from seqgan_tf.train.pretrain import d_accuracy, d_train
 
     cfg = config.make("smoke", d_dropout_keep=1.0, d_lr=1e-3)      # no dropout: the two updates must agree
@@ -27,7 +25,7 @@ SCRIPT = textwrap.dedent("""
     noise = tf.random.stateless_uniform([512, cfg.seq_len], seed(1, 1), 0, cfg.vocab_size, tf.int32)
 
     def trained():
-        s = State.build(cfg)
+        s = State.build(cfg).models
         before = float(d_accuracy(s.disc, real, noise))
         loss, acc = d_train(s.disc, s.d_opt, real, noise, 3, 32, seed(4, 4))
         return s, before, float(d_accuracy(s.disc, real, noise)), float(loss)
@@ -46,6 +44,12 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@ahead.job()
+def mirrored(tmp):
+    return run_script("-c", SCRIPT, ROOT, timeout=600)
+
+
 def test_mirrored_d_training_matches_single_device_and_learns():
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT)], capture_output=True, text=True, timeout=600)
+    """D training mirrored over two logical CPUs equals one device's update, and D learns."""
+    out = ahead.result(mirrored)
     assert out.returncode == 0 and "ok" in out.stdout, out.stdout[-2000:] + out.stderr[-3000:]

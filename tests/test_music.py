@@ -4,11 +4,12 @@ import json
 import numpy as np
 import pretty_midi
 import pytest
-from conftest import ROOT, last_line, run_script
+from conftest import PNG, ROOT, ahead, fails, run_script
 
 from seqgan_tf.data import corpus, music
 from seqgan_tf.metrics.mse import closest_mse
-from seqgan_tf.train import corpus_experiment as ce
+from seqgan_tf.metrics.corpus import MusicMetrics, held_out_metrics
+from seqgan_tf.report.tables import rewrite_table
 
 SCRIPT = ROOT / "reproduce" / "music.py"
 SCALE = [60, 62, 64, 65, 67, 69, 71, 72]
@@ -47,6 +48,7 @@ EXPECTED = [60, 60, 62, 62, 62, 64, 67, 72]
 
 
 def test_melody_track_is_found_and_sampled_every_step(tmp_path):
+    """The melody is the highest track, sampled every 0.4 s (rests hold, the top note wins)."""
     write_tune(tmp_path / "t.mid", MELODY, chords=((40, 0.0, 4.0), (47, 0.0, 4.0), (52, 0.0, 4.0)))
     pm = music.read_midi(tmp_path / "t.mid")
     voice = music.melody(pm)
@@ -55,6 +57,7 @@ def test_melody_track_is_found_and_sampled_every_step(tmp_path):
 
 
 def test_round_trip_midi_tokens_midi(tmp_path):
+    """MIDI -> pitch tokens -> MIDI gives back the same tokens; id k is piano key k."""
     write_tune(tmp_path / "t.mid", MELODY)
     tunes, counts = music.load_tunes(tmp_path)
     tokens = [str(p) for p in tunes["t.mid"]]
@@ -69,6 +72,7 @@ def test_round_trip_midi_tokens_midi(tmp_path):
 
 
 def test_keyboard_windows_and_unknown_tokens():
+    """Pitches fold onto the keyboard, tunes cut into whole windows, <unk> holds its neighbour."""
     assert [music.on_keyboard(p) for p in (15, 21, 108, 110)] == [27, 21, 108, 98]
     assert music.windows(list(range(70)), 32) == [[str(p) for p in range(32)], [str(p) for p in range(32, 64)]]
     assert music.windows(list(range(31)), 32) == []
@@ -76,6 +80,7 @@ def test_keyboard_windows_and_unknown_tokens():
 
 
 def test_split_is_by_tune(tmp_path):
+    """The train/test split keeps every window of a tune on one side."""
     random_tunes(tmp_path / "midi", 10, 70)                             # 2 windows each, remainder dropped
     data = music.prepare(tmp_path / "midi", tmp_path / "cache", 0.2, 0)
     assert data.stats["sequences"] == 20 and data.stats["tunes"] == 10 and data.stats["test_groups"] == 2
@@ -88,11 +93,12 @@ def test_split_is_by_tune(tmp_path):
 
 # -- metrics -------------------------------------------------------------------------------------------------
 def test_bleu4_matches_nltk_on_pitch_tokens():
+    """Table 4's BLEU-4 (and method1) equal nltk's on pitch tokens."""
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
     rng = np.random.default_rng(1)
     test = [[str(p) for p in rng.choice(SCALE, 32)] for _ in range(6)]
     hyps = [test[0][:16] + test[1][16:], [str(p) for p in rng.choice(range(21, 109), 32)], test[2]]
-    m = ce.MusicMetrics(test)(hyps)
+    m = MusicMetrics(test)(hyps)
     w = (0.25,) * 4
     assert m["bleu4"] == pytest.approx(np.mean([sentence_bleu(test, h, w) for h in hyps]), abs=1e-12)
     m1 = np.mean([sentence_bleu(test, h, w, smoothing_function=SmoothingFunction().method1) for h in hyps])
@@ -101,6 +107,7 @@ def test_bleu4_matches_nltk_on_pitch_tokens():
 
 
 def test_closest_mse_hand_made():
+    """closest_mse is the mean squared pitch error to the closest reference, chunking aside."""
     refs = [[60] * 4, [72] * 4]
     assert closest_mse([[60, 60, 60, 62]], refs) == 1.0                 # one step 2 semitones off: 4 / 4
     assert closest_mse([[66] * 4], refs) == 36.0                        # halfway: 6² from either
@@ -109,29 +116,37 @@ def test_closest_mse_hand_made():
     assert closest_mse(np.full((3000, 4), 60), refs, chunk=7) == 0.0     # chunking changes nothing
     with pytest.raises(ValueError, match="closest_mse needs"):
         closest_mse([[60] * 3], refs)
-    m = ce.MusicMetrics([["60"] * 4, ["72"] * 4])([["60", "60", "60", "62"], [corpus.UNK, "72", "72", "72"]])
+    m = MusicMetrics([["60"] * 4, ["72"] * 4])([["60", "60", "60", "62"], [corpus.UNK, "72", "72", "72"]])
     assert m["mse"] == 0.5                                                # <unk> holds its neighbour: 72
 
 
 def test_held_out_row_scores_training_tunes_like_generated_ones():
+    """The real row scores a fixed-seed choice of training tunes exactly as generated ones."""
     train = [[str(p)] * 4 for p in (60, 62, 64, 65, 67)]
     data = corpus.PreparedCorpus(train=train, test=[["60"] * 4], vocab=music.vocabulary(), stats={}, path=None)
     seen = []
-    row = ce.held_out_metrics(data, lambda hyps: seen.append(hyps) or {"n": len(hyps)}, 3, 0)
+    row = held_out_metrics(data, lambda hyps: seen.append(hyps) or {"n": len(hyps)}, 3, 0)
     assert row == {"n": 3} and all(h in train for h in seen[0]) and len({tuple(h) for h in seen[0]}) == 3
-    assert ce.held_out_metrics(data, lambda h: {"h": h}, 3, 0) == {"h": seen[0]}          # fixed seed
+    assert held_out_metrics(data, lambda h: {"h": h}, 3, 0) == {"h": seen[0]}          # fixed seed
 
 
 # -- the script ----------------------------------------------------------------------------------------------
 SMOKE = ["--preset", "smoke", "--batch_size", "8", "--seeds", "2", "--examples", "2"]
 
 
-def test_smoke_script_writes_table_midi_and_piano_roll(tmp_path):
-    src = random_tunes(tmp_path / "midi", 10, 70)
+@ahead.job("test_smoke_script_writes_table_midi_and_piano_roll")
+def music_script(tmp):
+    """The music script on 10 random tunes, one broken MIDI file and one text file: (out dir, CompletedProcess)."""
+    src = random_tunes(tmp / "midi", 10, 70)
     (src / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06garbage")
     (src / "notes.txt").write_text("not MIDI, not read")
-    out = tmp_path / "out"
-    r = run_script(SCRIPT, *SMOKE, "--source", src, "--out", out, "--cache", tmp_path / "cache", timeout=120)
+    return tmp / "out", run_script(SCRIPT, *SMOKE, "--source", src, "--out", tmp / "out", "--cache", tmp / "cache")
+
+
+def test_smoke_script_writes_table_midi_and_piano_roll():
+    """The music script in a fresh process: Table 4 over two seeds, playable MIDI samples, the piano roll, unreadable
+    files skipped and counted; figures.py's path rebuilds the same table from the saved seeds."""
+    out, r = ahead.result(music_script)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "skipped 1 unreadable MIDI file(s)" in r.stdout + r.stderr and "broken.mid" in r.stdout + r.stderr
     table = json.loads((out / "table4.json").read_text())
@@ -152,13 +167,13 @@ def test_smoke_script_writes_table_midi_and_piano_roll(tmp_path):
             notes = pm.instruments[0].notes
             assert notes and all(21 <= n.pitch <= 108 for n in notes)
             assert pm.get_end_time() == pytest.approx(32 * 0.4) and len(music.sample_pitches(notes)) == 32
-    assert (out / "piano_roll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "piano_roll.png").read_bytes()[:8] == PNG
     tunes = (out / "seed0" / "mle_tunes.txt").read_text().strip().split("\n\n")
     first = music.sample_pitches(pretty_midi.PrettyMIDI(str(out / "midi" / "mle_1.mid")).instruments[0].notes)
     assert first == music.pitches(tunes[0].split())                    # the MIDI file is the scored sample
     # figures.py's path: Table 4 rebuilt from the saved seeds alone, same rows, same markdown
     (out / "table4.md").unlink()
-    ce.rewrite_table(out, "table4")
+    rewrite_table(out, "table4")
     assert json.loads((out / "table4.json").read_text())["rows"] == table["rows"] and (out / "table4.md").read_text() == md
 
 
@@ -167,15 +182,14 @@ def test_smoke_script_writes_table_midi_and_piano_roll(tmp_path):
     (lambda t: t / "broken", "zero usable tunes (2 MIDI files, 2 unreadable, 0 without melody notes)"),
     (lambda t: t / "short", "zero usable tunes (1 read, all shorter than 32 x 0.4 s)"),
 ])
-def test_zero_tunes_one_line_error_nothing_written(tmp_path, make, message):
+def test_zero_tunes_one_line_error_nothing_written(tmp_path, capsys, make, message):
+    """No usable tunes (missing directory, unreadable files, all too short): exit 2, one line, nothing written."""
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "a.mid").write_bytes(b"")
     (tmp_path / "broken" / "b.midi").write_bytes(b"RIFF0000not a midi file")
     (tmp_path / "short").mkdir()
     write_tune(tmp_path / "short" / "s.mid", MELODY)                    # 8 samples < 32
     cache, out = tmp_path / "cache", tmp_path / "out"
-    r = run_script(SCRIPT, *SMOKE, "--source", make(tmp_path), "--cache", cache, "--out", out, timeout=120)
-    assert r.returncode != 0
-    assert last_line(r.stderr).startswith("error: ") and message in last_line(r.stderr), r.stderr[-1500:]
-    assert "Traceback" not in r.stderr
+    fails(capsys, "reproduce/music.py", *SMOKE, "--source", make(tmp_path), "--cache", cache, "--out", out,
+          message=message)
     assert not cache.exists() and not out.exists()

@@ -1,17 +1,19 @@
 """Your own data (issue 10): padding with <eos>, vocabulary, end token and temperature in sampling, the train/sample
 command line end to end in fresh processes, and one-line errors for bad input."""
+import contextlib
+import io
 import json
 import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import ROOT, last_line, run_script, seed
+from conftest import ROOT, fails, main, run_script, seed
 
 from seqgan_tf import config, saved_model
 from seqgan_tf.data import corpus, text
 from seqgan_tf.models import Generator
-from seqgan_tf.train import corpus_experiment as ce
+from seqgan_tf.experiments.corpus import TextExperiment, configure
 
 FIXTURE = ROOT / "tests" / "fixtures" / "sentences.txt"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
@@ -23,6 +25,7 @@ def prepare(tmp_path, path=FIXTURE, mode="word", max_len=0, truncate=False, max_
 
 # -- padding and vocabulary ----------------------------------------------------------------------------------
 def test_lines_are_padded_with_end_token_to_longest_plus_one(tmp_path):
+    """Lines are padded with <eos> to the longest line plus one; <unk> and <eos> come first."""
     data = prepare(tmp_path)
     longest = max(len(l.split()) for l in LINES)
     assert data.seq_len == longest + 1 and data.stats["truncated_lines"] == 0
@@ -35,6 +38,7 @@ def test_lines_are_padded_with_end_token_to_longest_plus_one(tmp_path):
 
 @pytest.mark.parametrize("mode", corpus.TOKENIZERS)
 def test_vocabulary_round_trip_is_identity_for_in_vocabulary_text(tmp_path, mode):
+    """Saved and loaded vocabularies decode every fixture line back to itself, per tokenizer."""
     data = prepare(tmp_path, mode=mode)
     data.vocab.save(tmp_path / "vocab.txt")
     vocab = corpus.Vocabulary.load(tmp_path / "vocab.txt")
@@ -45,6 +49,7 @@ def test_vocabulary_round_trip_is_identity_for_in_vocabulary_text(tmp_path, mode
 
 
 def test_char_mode_keeps_spaces_as_a_token():
+    """Character mode keeps a space token between words and drops it for poems."""
     tokens = corpus.tokenize("  the  old dog ", "char", keep_spaces=True)
     assert tokens == list("the") + [corpus.SPACE] + list("old") + [corpus.SPACE] + list("dog")
     assert corpus.detokenize(tokens, "char") == "the old dog"
@@ -52,6 +57,7 @@ def test_char_mode_keeps_spaces_as_a_token():
 
 
 def test_vocabulary_cap_maps_rare_tokens_to_unk(tmp_path):
+    """--max-vocab keeps the commonest tokens and maps the rest to <unk>."""
     data = prepare(tmp_path, max_vocab=10)
     assert len(data.vocab) == 10 and data.vocab.tokens[:2] == [corpus.UNK, corpus.END]
     ids = data.encoded("train")
@@ -59,6 +65,7 @@ def test_vocabulary_cap_maps_rare_tokens_to_unk(tmp_path):
 
 
 def test_long_lines_are_an_error_or_truncated_and_counted(tmp_path):
+    """Lines over --max-len are an error naming the first, or with --truncate cut and counted."""
     n_long = sum(len(l.split()) > 10 for l in LINES)
     first = next(i for i, l in enumerate(LINES, 1) if len(l.split()) > 10)
     with pytest.raises(ValueError, match=rf"sentences.txt:{first}: \d+ tokens, longer than --max-len 10 "
@@ -76,6 +83,7 @@ def test_long_lines_are_an_error_or_truncated_and_counted(tmp_path):
     ("a b\nc\u2581d\n", r"bad.txt:2: holds the reserved token '\u2581'"),
 ])
 def test_reserved_tokens_are_refused(tmp_path, content, message):
+    """A corpus holding <eos>, <unk> or the space token is refused at its line."""
     (tmp_path / "bad.txt").write_text(content, encoding="utf-8")
     mode = "char" if "\u2581" in content else "word"
     if message is None:
@@ -86,14 +94,17 @@ def test_reserved_tokens_are_refused(tmp_path, content, message):
 
 
 def test_bleu_compares_text_without_padding(tmp_path):
+    """BLEU of own-data runs compares the text: references and hypotheses without padding."""
     data = prepare(tmp_path)
-    cfg = ce.configure(config.make("smoke"), data)
+    cfg = configure(config.make("smoke"), data)
     assert cfg.end_token == data.vocab.index[corpus.END] and cfg.seq_len == data.seq_len
-    exp = ce.TextExperiment(cfg, tmp_path / "run", data, progress=False)
-    assert all(corpus.END not in r for r in exp.references.refs)
-    padded = data.encoded("test")[0]
-    assert data.decode(padded) == data.unpadded("test")[0]
-    assert exp.references.sentence(data.unpadded("test")[0], (1.0,)) == 1.0
+    exp = TextExperiment(cfg, tmp_path / "run", data, progress=False)
+    padded, line = data.encoded("test")[0], data.unpadded("test")[0]
+    assert data.decode(padded) == line and corpus.END not in line
+    # a test line scores BLEU 1 against the references only if they hold it without padding (else the brevity
+    # penalty of the padded reference length), and a hypothesis with an end token appended scores less
+    assert exp.metrics([line])["bleu2"] == pytest.approx(1.0)
+    assert exp.metrics([line + [corpus.END]])["bleu2"] < 1.0
 
 
 # -- sampling: end token and temperature ---------------------------------------------------------------------
@@ -102,6 +113,7 @@ def _gen(end_token):
 
 
 def test_nothing_but_end_tokens_after_the_first_end_token():
+    """With an end token, sampling emits only it after the first one (kept prefixes untouched)."""
     end = 1
     free, ended = _gen(None).sample(300, seed(0, 7)).numpy(), _gen(end).sample(300, seed(0, 7)).numpy()
     after = lambda rows: [r[list(r).index(end):] for r in rows if end in r[:-1]]
@@ -115,6 +127,7 @@ def test_nothing_but_end_tokens_after_the_first_end_token():
 
 
 def test_temperature_one_is_the_model_and_low_temperature_is_sharper():
+    """Temperature 1 samples the model itself; a low one is sharper, a high one flatter."""
     gen = Generator(vocab_size=4, emb_dim=8, hidden_dim=8, seq_len=12, seed=3, init_std=1.0).build_all()  # peaked
     np.testing.assert_array_equal(gen.sample(200, seed(2, 2)), gen.sample(200, seed(2, 2), 1.0))
     distinct = {t: len({tuple(r) for r in gen.sample(200, seed(2, 2), t).numpy()}) for t in (0.05, 1.0, 5.0)}
@@ -122,22 +135,27 @@ def test_temperature_one_is_the_model_and_low_temperature_is_sharper():
 
 
 # -- the command line, end to end -------------------------------------------------------------------------------
-def _one_line_error(r, pattern):
-    assert r.returncode != 0 and r.stdout.strip() == "", r.stdout + r.stderr
-    lines = [l for l in r.stderr.strip().splitlines() if l.startswith("error:")]
-    assert len(lines) == 1 and last_line(r.stderr) == lines[0]
-    assert re.search(pattern, lines[0]), lines[0]
+CLI = "-m seqgan_tf"
+
+
+def _one_line_error(capsys, *argv, pattern):
+    """`python -m seqgan_tf *argv` (in-process) fails with exit 2, one error line matching `pattern`, no stdout."""
+    line, out = fails(capsys, CLI, *argv, message="error: ")
+    assert out.strip() == "" and re.search(pattern, line), line
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    """`train` on the 400-sentence fixture at smoke scale (in this process): (out dir, what it printed)."""
     out = tmp_path_factory.mktemp("own") / "run"
-    r = run_script("-m", "seqgan_tf", "train", "--corpus", FIXTURE, "--preset", "smoke", "--out", out)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return out, r.stdout
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        main(CLI, "train", "--corpus", FIXTURE, "--preset", "smoke", "--out", out)
+    return out, printed.getvalue()
 
 
 def test_train_reports_metrics_and_saves_a_loadable_model(trained):
+    """train prints the metrics table and saves model.json, vocabulary and weights that load with their config."""
     out, stdout = trained
     assert "| seqgan |" in stdout and "| mle |" in stdout
     metrics = json.loads((out / "metrics.json").read_text())
@@ -148,12 +166,16 @@ def test_train_reports_metrics_and_saves_a_loadable_model(trained):
     assert saved.cfg.vocab_size == len(saved.vocab) and saved.meta["version"] == saved_model.FORMAT_VERSION
 
 
-def test_sample_in_a_new_process(trained):
+def test_sample_in_a_new_process(trained, capsys):
+    """sample in a fresh process prints 30 lines cut at the end token; --ids gives their ids; the same seed gives the
+    same lines here as there."""
     out, _ = trained
     r = run_script("-m", "seqgan_tf", "sample", out, "-n", "30", "--seed", "5")
-    ids = run_script("-m", "seqgan_tf", "sample", out, "-n", "30", "--seed", "5", "--ids")
-    assert r.returncode == 0 and ids.returncode == 0, r.stderr[-2000:] + ids.stderr[-2000:]
-    lines, id_rows = r.stdout.split("\n")[:-1], [list(map(int, l.split())) for l in ids.stdout.splitlines()]
+    assert r.returncode == 0, r.stderr[-2000:]
+    capsys.readouterr()
+    main(CLI, "sample", out, "-n", "30", "--seed", "5", "--ids")
+    ids = capsys.readouterr().out
+    lines, id_rows = r.stdout.split("\n")[:-1], [list(map(int, l.split())) for l in ids.splitlines()]
     assert len(lines) == len(id_rows) == 30
     vocab = corpus.Vocabulary.load(out / "vocab.txt")
     end = vocab.index[corpus.END]
@@ -161,25 +183,27 @@ def test_sample_in_a_new_process(trained):
         assert end not in row[:-1]                           # nothing printed after the end token
         assert line == " ".join(vocab.decode(t for t in row if t != end))
         assert corpus.END not in line.split()
-    assert run_script("-m", "seqgan_tf", "sample", out, "-n", "30", "--seed", "5").stdout == r.stdout
+    main(CLI, "sample", out, "-n", "30", "--seed", "5")
+    assert capsys.readouterr().out == r.stdout
 
 
-def test_sample_refuses_another_format_or_config(trained, tmp_path):
+@pytest.mark.parametrize("name, change, pattern", [
+    ("old", lambda meta: {"version": 0}, r"saved in format version 0; this seqgan_tf reads version 1"),
+    ("wide", lambda meta: {"config": {**meta["config"], "hidden_dim": meta["config"]["hidden_dim"] + 1}},
+     r"seqgan_generator.weights.h5: does not fit the saved config"),
+    ("novocab", lambda meta: {"config": {k: v for k, v in meta["config"].items() if k != "vocab_size"}},
+     r"saved config lacks vocab_size"),
+])
+def test_sample_refuses_another_format_or_config(trained, tmp_path, capsys, name, change, pattern):
+    """A saved model of another format version, or whose config does not fit its weights, is refused in one line."""
     out, _ = trained
     meta = json.loads((out / "model.json").read_text())
-    for name, change, pattern in [
-        ("old", {"version": 0}, r"saved in format version 0; this seqgan_tf reads version 1"),
-        ("wide", {"config": {**meta["config"], "hidden_dim": meta["config"]["hidden_dim"] + 1}},
-         r"seqgan_generator.weights.h5: does not fit the saved config"),
-        ("novocab", {"config": {k: v for k, v in meta["config"].items() if k != "vocab_size"}},
-         r"saved config lacks vocab_size"),
-    ]:
-        d = tmp_path / name
-        d.mkdir()
-        for f in ("vocab.txt", "seqgan_generator.weights.h5"):
-            (d / f).write_bytes((out / f).read_bytes())
-        (d / "model.json").write_text(json.dumps({**meta, **change}))
-        _one_line_error(run_script("-m", "seqgan_tf", "sample", d, "-n", "2"), pattern)
+    d = tmp_path / name
+    d.mkdir()
+    for f in ("vocab.txt", "seqgan_generator.weights.h5"):
+        (d / f).write_bytes((out / f).read_bytes())
+    (d / "model.json").write_text(json.dumps({**meta, **change(meta)}))
+    _one_line_error(capsys, "sample", d, "-n", "2", pattern=pattern)
 
 
 @pytest.mark.parametrize("name, content, extra, pattern", [
@@ -188,14 +212,15 @@ def test_sample_refuses_another_format_or_config(trained, tmp_path):
     ("long.txt", b"a b c\na b c d e f\nb c\n", ["--max-len", "4"], r"long.txt:2: 6 tokens, longer than --max-len 4"),
     (None, None, [], r"corpus file not found: .*nothere.txt"),
 ])
-def test_train_bad_input_is_one_line(tmp_path, name, content, extra, pattern):
+def test_train_bad_input_is_one_line(tmp_path, capsys, name, content, extra, pattern):
+    """An empty, binary, too-long or missing corpus: one error line before any training."""
     path = tmp_path / (name or "nothere.txt")
     if content is not None:
         path.write_bytes(content)
-    r = run_script("-m", "seqgan_tf", "train", "--corpus", path, "--out", tmp_path / "out", *extra, timeout=60)
-    _one_line_error(r, pattern)
+    _one_line_error(capsys, "train", "--corpus", path, "--out", tmp_path / "out", *extra, pattern=pattern)
 
 
-def test_sample_missing_or_unfinished_directory_is_one_line(tmp_path):
-    _one_line_error(run_script("-m", "seqgan_tf", "sample", tmp_path / "nope", timeout=60), r"nope: no such directory")
-    _one_line_error(run_script("-m", "seqgan_tf", "sample", tmp_path, timeout=60), r"no model.json")
+def test_sample_missing_or_unfinished_directory_is_one_line(tmp_path, capsys):
+    """sample on a missing directory, or one without a finished model, says so in one line."""
+    _one_line_error(capsys, "sample", tmp_path / "nope", pattern=r"nope: no such directory")
+    _one_line_error(capsys, "sample", tmp_path, pattern=r"no model.json")

@@ -5,11 +5,13 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import ROOT, last_line, run_script
+from conftest import PNG, ROOT, ahead, fails, main, run_script
 
 from seqgan_tf.data import corpus, poetry
 from seqgan_tf.metrics.stats import welch
-from seqgan_tf.train import corpus_experiment as ce
+from seqgan_tf.metrics.bleu import ReferenceBLEU
+from seqgan_tf.metrics.corpus import real_data_metrics, text_metrics
+from seqgan_tf.report.tables import table2
 
 SCRIPT = ROOT / "reproduce" / "poetry_bleu.py"
 FIXTURE = ROOT / "tests" / "fixtures" / "quatrains.txt"
@@ -18,6 +20,7 @@ FIRST = "床前明月光疑是地上霜举头望明月低头思故乡"
 
 # -- parsing and filtering ---------------------------------------------------------------------------------
 def test_fixture_parses_to_20_characters_without_punctuation():
+    """The quatrain fixture parses to 26 poems of 20 characters, punctuation dropped."""
     poems = poetry.load_poem_file(FIXTURE)
     assert len(poems) == 26 and all(len(p) == 20 for p in poems)
     assert "".join(poems[0]) == FIRST
@@ -35,11 +38,13 @@ def test_fixture_parses_to_20_characters_without_punctuation():
     ("床前 明月 光 疑 是 地 上 霜 举 头 望 明 月 低 头 思 故 乡", False),               # multi-character tokens
 ])
 def test_parse_line(line, ok):
+    """A line is a quatrain in the shi.txt, punctuated or bare layout, and nothing else."""
     chars = poetry.parse_line(line)
     assert (chars == list(FIRST)) if ok else chars is None
 
 
 def test_plain_file_wrong_line_is_named(tmp_path):
+    """A plain poem file with a short line is refused at that line; blank lines are skipped."""
     path = tmp_path / "plain.txt"
     path.write_text(f"{FIRST}\n\n{FIRST}\n{FIRST[:15]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"plain.txt:4: not a 5-character quatrain \(15 characters"):
@@ -57,6 +62,7 @@ def test_plain_file_wrong_line_is_named(tmp_path):
     (["床前明月光，疑是地上□。", "举头望明月，低头思故乡。"], False),                    # not all Han
 ])
 def test_quatrain_filter(paragraphs, kept):
+    """The chinese-poetry filter keeps 4 lines of 5 Han characters only."""
     assert (poetry.quatrain(paragraphs) == list(FIRST)) if kept else poetry.quatrain(paragraphs) is None
 
 
@@ -77,6 +83,7 @@ SEVEN = {"paragraphs": ["朝辭白帝彩雲間，千里江陵一日還。", "兩
 
 
 def test_chinese_poetry_tarball_and_directory(tmp_path):
+    """The npm tarball and its unpacked directory give the same quatrains, one edition only."""
     files = {"quantangshi/poet.tang.0.json": [QUATRAIN, SEVEN, QUATRAIN],
              "quantangshi/poet.song.1000.json": [SEVEN, QUATRAIN],
              "yudingquantangshi/json/001.json": [QUATRAIN] * 5,          # another edition of the same poems
@@ -92,6 +99,7 @@ def test_chinese_poetry_tarball_and_directory(tmp_path):
 
 # -- vocabulary, split, cache ------------------------------------------------------------------------------
 def test_vocabulary_round_trip_unknown_and_save_load(tmp_path):
+    """Vocabulary: <unk> first, then by count; unknown tokens to <unk>; save/load and caps."""
     seqs = [list("abca"), list("bcaa")]
     vocab = corpus.Vocabulary.build(seqs)
     assert vocab.tokens == [corpus.UNK, "a", "b", "c"]                 # UNK first, then by count, ties first seen
@@ -108,6 +116,7 @@ def test_vocabulary_round_trip_unknown_and_save_load(tmp_path):
 
 
 def test_load_sequences_checks_length(tmp_path):
+    """load_sequences reads word or character sequences and checks their length."""
     path = tmp_path / "c.txt"
     path.write_text("a b c\nd e f\nx y\n")
     assert corpus.load_sequences(path, "word")[2] == ["x", "y"]
@@ -117,6 +126,7 @@ def test_load_sequences_checks_length(tmp_path):
 
 
 def test_split_is_fixed_disjoint_and_sized():
+    """The split is fixed by its seed, disjoint, complete and of the asked size."""
     train, test = corpus.split(1000, 0.1, seed=0)
     assert len(test) == 100 and len(train) == 900
     assert sorted(np.concatenate([train, test]).tolist()) == list(range(1000))
@@ -125,6 +135,7 @@ def test_split_is_fixed_disjoint_and_sized():
 
 
 def test_prepare_caches_and_builds_vocabulary_from_train_only(tmp_path):
+    """prepare caches per setting and builds the vocabulary from training poems only."""
     poems = poetry.load_poem_file(FIXTURE)
     data = poetry.prepare("shi", FIXTURE, tmp_path, 0.1, 0)
     assert data.stats["train"] == 23 and data.stats["test"] == 3 and data.seq_len == 20
@@ -140,10 +151,11 @@ def test_prepare_caches_and_builds_vocabulary_from_train_only(tmp_path):
 
 # -- metrics wiring ----------------------------------------------------------------------------------------
 def test_text_metrics_match_nltk_on_characters():
+    """BLEU-2..4 (and method1) and Self-BLEU-2 on characters equal nltk's."""
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
     poems = [list(p) for p in ("床前明月光疑是地上霜", "举头望明月低头思故乡", "春眠不觉晓处处闻啼鸟")]
     hyps = [list("床前明月光处处闻啼鸟"), list("低头思故乡疑是地上霜"), list("白日依山尽黄河入海流")]
-    m = ce.text_metrics(hyps, ce.ReferenceBLEU(poems))
+    m = text_metrics(hyps, ReferenceBLEU(poems))
     for n in (2, 3, 4):
         w = (1 / n,) * n
         assert m[f"bleu{n}"] == pytest.approx(np.mean([sentence_bleu(poems, h, w) for h in hyps]), abs=1e-9)
@@ -154,23 +166,25 @@ def test_text_metrics_match_nltk_on_characters():
 
 
 def test_real_row_scores_test_against_train():
+    """The real row scores test poems against the training poems."""
     train = [list("床前明月光疑是地上霜举头望明月低头思故乡"), list("春眠不觉晓处处闻啼鸟夜来风雨声花落知多少")]
     data = corpus.PreparedCorpus(train=train, test=[train[1]], vocab=corpus.Vocabulary.build(train), stats={},
                                  path=None)
-    real = ce.real_data_metrics(data)
+    real = real_data_metrics(data)
     assert real["bleu4"] == pytest.approx(1.0) and real["self_bleu2"] is None   # a test poem that is in train
     data.test = [list("白日依山尽黄河入海流欲穷千里目更上一层楼"), train[0]]
-    real = ce.real_data_metrics(data)
-    assert real["bleu2_m1"] == pytest.approx(0.5 * (1 + ce.ReferenceBLEU(train).sentence(data.test[0], (.5, .5),
+    real = real_data_metrics(data)
+    assert real["bleu2_m1"] == pytest.approx(0.5 * (1 + ReferenceBLEU(train).sentence(data.test[0], (.5, .5),
                                                                                       "method1")))
     assert real["bleu2_m1"] < 0.6 and 0 <= real["self_bleu2"] < 0.1
 
 
 def test_table2_aggregates_seeds():
+    """Table 2 rows: mean and std over seeds, Welch p of SeqGAN vs MLE, the real row."""
     runs = [{"seed": s, "data": {}, "models": {"mle": {"epoch": 4, "bleu2": x, "nll_test": 5.0},
                                                 "seqgan": {"epoch": 8, "bleu2": y, "nll_test": 5.0}}}
             for s, x, y in [(0, 0.60, 0.70), (1, 0.62, 0.73), (2, 0.61, 0.69)]]
-    rows = {r["model"]: r for r in ce.table2(runs, {"bleu2": 0.75})["rows"]}
+    rows = {r["model"]: r for r in table2(runs, {"bleu2": 0.75})["rows"]}
     assert rows["real"]["bleu2"] == 0.75 and rows["real"]["nll_test"] is None
     assert rows["seqgan"]["bleu2"] == pytest.approx(0.70667, abs=1e-5)
     assert rows["mle"]["bleu2_std"] == pytest.approx(np.std([0.60, 0.62, 0.61], ddof=1))
@@ -182,9 +196,17 @@ def test_table2_aggregates_seeds():
 SMOKE = ["--preset", "smoke", "--corpus", FIXTURE, "--batch_size", "8", "--seeds", "2"]
 
 
-def test_smoke_script_writes_table_and_poems(tmp_path):
+@ahead.job("test_smoke_script_writes_table_and_poems")
+def poetry_script(tmp):
+    """The poetry script on the fixture's 26 quatrains: (tmp dir, CompletedProcess)."""
+    return tmp, run_script(SCRIPT, *SMOKE, "--out", tmp / "out", "--cache", tmp / "cache")
+
+
+def test_smoke_script_writes_table_and_poems():
+    """The poetry script in a fresh process: Table 2 over two seeds, the poems, the kept G; figures.py rebuilds the
+    table."""
+    tmp_path, r = ahead.result(poetry_script)
     out = tmp_path / "out"
-    r = run_script(SCRIPT, *SMOKE, "--out", out, "--cache", tmp_path / "cache", timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     table = json.loads((out / "table2.json").read_text())
     assert [row["model"] for row in table["rows"]] == ["real", "mle", "seqgan", "p (seqgan vs mle)"]
@@ -197,10 +219,9 @@ def test_smoke_script_writes_table_and_poems(tmp_path):
     md = (out / "table2.md").read_text(encoding="utf-8")
     assert md.count("\n| ") == 5 and "| seqgan | " in md and "mle samples" in md
     (out / "table2.md").unlink()                        # figures.py rebuilds it from the saved runs alone
-    r = run_script(ROOT / "reproduce" / "figures.py", "--root", out, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
+    main("reproduce/figures.py", "--root", out)
     assert (out / "table2.md").read_text(encoding="utf-8") == md
-    assert (out / "seed0" / "nll_curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "seed0" / "nll_curve.png").read_bytes()[:8] == PNG
     metrics = json.loads((out / "seed0" / "metrics.json").read_text())
     assert metrics["models"]["mle"]["epoch"] == 4 and metrics["models"]["seqgan"]["epoch"] == 8
     assert metrics["models"]["seqgan"]["nll_test"] == metrics["curve"][-1]["nll_test"]
@@ -232,21 +253,20 @@ def _zero_quatrains(tmp):
     (lambda t: t / "corrupt.tgz", "chinese-poetry", "corrupt.tgz: not a readable npm tarball"),
     (_zero_quatrains, "chinese-poetry", "sevens.tgz: zero 5-character quatrains after filtering (2 poems read)"),
 ])
-def test_bad_input_one_line_error_nothing_prepared(tmp_path, make, source, message):
+def test_bad_input_one_line_error_nothing_prepared(tmp_path, capsys, make, source, message):
+    """Every unreadable poem source: exit 2, one line naming file and problem, nothing cached, no output."""
     (tmp_path / "empty.txt").write_text("\n  \n")
     (tmp_path / "ragged.txt").write_text(f"{FIRST}\n{FIRST[:19]}\n", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     (tmp_path / "corrupt.tgz").write_bytes(_package({"quantangshi/poet.tang.0.json": [QUATRAIN]})[:40])
     cache, out = tmp_path / "cache", tmp_path / "out"
-    r = run_script(SCRIPT, *SMOKE, "--source", source, "--corpus", make(tmp_path), "--cache", cache, "--out", out,
-                   timeout=120)
-    assert r.returncode != 0
-    assert message in last_line(r.stderr) and last_line(r.stderr).startswith("error: "), r.stderr[-1500:]
-    assert "Traceback" not in r.stderr
+    fails(capsys, "reproduce/poetry_bleu.py", *SMOKE, "--source", source, "--corpus", make(tmp_path), "--cache", cache,
+          "--out", out, message=message)
     assert not cache.exists() or not any(cache.rglob("*")), list(cache.rglob("*"))
     assert not out.exists()
 
 
 def test_render_keeps_four_lines_of_five_when_unk_is_generated():
+    """A generated <unk> is drawn as one character, so a poem stays 4 lines of 5."""
     chars = list("云人厌草踪种酒万厌吞枯洮几蓑落逐适四声") + [corpus.UNK]
     assert poetry.render(chars).split("\n") == ["云人厌草踪", "种酒万厌吞", "枯洮几蓑落", "逐适四声□"]

@@ -4,34 +4,15 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ROOT, last_line, run_script
+from conftest import PNG, main
 
-from seqgan_tf.metrics.stats import betainc, pool, t_cdf, t_sf, welch, welch_from_stats
+from seqgan_tf.metrics.stats import pool, welch, welch_from_stats
 
-SCRIPT, FIGURES = ROOT / "reproduce" / "synthetic.py", ROOT / "reproduce" / "figures.py"
 
 
 # -- statistics ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("t, df, two_sided_p", [
-    (12.706204736174698, 1, 0.05),        # printed t tables: 97.5% quantiles
-    (2.2281388519649385, 10, 0.05),
-    (2.7499956535672259, 30, 0.01),
-    (1.959963984540054, math.inf, 0.05),  # the normal limit
-    (0.0, 7, 1.0),
-])
-def test_t_distribution_known_quantiles(t, df, two_sided_p):
-    assert 2 * t_sf(t, df) == pytest.approx(two_sided_p, rel=1e-9, abs=1e-15)
-
-
-def test_t_distribution_closed_forms():
-    for t in (-3.0, -0.4, 0.0, 0.9, 5.0):
-        assert t_cdf(t, 1) == pytest.approx(0.5 + math.atan(t) / math.pi, abs=1e-13)          # Cauchy
-        assert t_cdf(t, 2) == pytest.approx(0.5 + t / (2 * math.sqrt(2 + t * t)), abs=1e-13)
-    assert betainc(2.0, 3.0, 0.4) == pytest.approx(0.5248, abs=1e-12)       # 1 - sum_{j<2} C(4,j) .4^j .6^(4-j)
-    assert betainc(0.5, 0.5, 0.25) == pytest.approx(2 / math.pi * math.asin(0.5), abs=1e-13)
-
-
 def test_welch_known_values():
+    """Welch's t, df and p against scipy's values, and the degenerate cases."""
     # Welch's t, df and p, computed once with scipy.stats.ttest_ind(a, b, equal_var=False)
     r = welch([8.736, 8.741, 8.730], [9.038, 9.020, 9.051])
     assert r["t"] == pytest.approx(-31.537690417505104, rel=1e-12)
@@ -41,13 +22,10 @@ def test_welch_known_values():
     assert math.isnan(welch([1.0], [2.0, 3.0])["p"])
 
 
-def test_welch_and_t_against_scipy():
-    stats = pytest.importorskip("scipy.stats")
-    special = pytest.importorskip("scipy.special")
+def test_welch_against_scipy():
+    """Welch's test against scipy's ttest_ind(equal_var=False) on random cases."""
+    from scipy import stats
     rs = np.random.RandomState(0)
-    for _ in range(200):
-        a, b, x = rs.uniform(0.05, 300), rs.uniform(0.05, 300), rs.uniform()
-        assert betainc(a, b, x) == pytest.approx(special.betainc(a, b, x), abs=1e-12)
     for _ in range(50):
         xa, xb = rs.normal(0, 1, rs.randint(2, 40)), rs.normal(rs.uniform(-1, 1), rs.uniform(0.2, 3), rs.randint(2, 40))
         ours, ref = welch(xa, xb), stats.ttest_ind(xa, xb, equal_var=False)
@@ -56,6 +34,7 @@ def test_welch_and_t_against_scipy():
 
 
 def test_pooled_statistics_equal_the_concatenation():
+    """Pooled (n, mean, var) of parts equal those of the concatenated sample."""
     rs = np.random.RandomState(1)
     parts = [rs.normal(m, s, n) for m, s, n in [(0, 1, 30), (0.5, 2, 50), (-1, 0.5, 20)]]
     pooled = pool([{"n": len(x), "mean": x.mean(), "var": x.var(ddof=1)} for x in parts])
@@ -67,10 +46,12 @@ def test_pooled_statistics_equal_the_concatenation():
 # -- table and figure from saved files ------------------------------------------------------------------------
 def fake_run(root, method, seed, pre_curve, after, per_seq):
     """A minimal metrics.json as SyntheticExperiment writes it: 4 MLE epochs, then 4 rounds of `method`."""
-    curve = [{"phase": "pretrain_g", "epoch": e, "nll_oracle": v} for e, v in pre_curve]
-    curve += [{"phase": "adversarial", "epoch": 4 + 2 * (i + 1), "nll_oracle": v} for i, v in enumerate(after)]
+    curve = [{"phase": "pretrain_g", "epoch": e, "nll_oracle": v, "nll_test": v + 1} for e, v in pre_curve]
+    curve += [{"phase": "adversarial", "epoch": 4 + 2 * (i + 1), "nll_oracle": v, "nll_test": v + 1}
+              for i, v in enumerate(after)]
     vals = [c["nll_oracle"] for c in curve]
     m = {"experiment": "synthetic", "preset": "fake", "seed": seed, "method": method, "curve": curve,
+         "nll_test": {"random_init": vals[0] + 1, "final": vals[-1] + 1},
          "config": {"pretrain_g_epochs": 4, "method": method},
          "nll_oracle": {"random_init": vals[0], "after_mle": pre_curve[-1][1], "final": vals[-1], "best": min(vals),
                         "best_adversarial": min(after), "best_epoch": 0, "real_data": 3.0},
@@ -81,6 +62,7 @@ def fake_run(root, method, seed, pre_curve, after, per_seq):
 
 
 def test_figures_rebuilds_table_and_figure2_from_saved_results(tmp_path):
+    """figures.py turns hand-made runs into Table 1 with the expected means, stds, intervals and Welch p-values."""
     root = tmp_path / "results" / "synthetic" / "fake"
     finals = {"mle": [4.0, 4.2], "ss": [3.9, 4.1], "pg_bleu": [3.8, 3.9], "seqgan": [3.5, 3.6]}
     for k, seed in enumerate((88, 89)):
@@ -88,11 +70,10 @@ def test_figures_rebuilds_table_and_figure2_from_saved_results(tmp_path):
         random_stats = {"n": 100, "mean": 8 * (5.0 + k), "var": 4.0}
         for method, f in finals.items():
             fake_run(root, method, seed, pre, [4.2, f[k]], (random_stats, {"n": 100, "mean": 8 * f[k], "var": 2.0}))
-    r = run_script(FIGURES, "--root", tmp_path / "results", timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
+    main("reproduce/figures.py", "--root", tmp_path / "results")
     for name in ("table1.md", "table1.csv", "table1.json", "figure2.png", "figure2.pdf"):
         assert (root / name).stat().st_size > 0, name
-    assert (root / "figure2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (root / "figure2.png").read_bytes()[:8] == PNG
     assert (root / "figure2.pdf").read_bytes()[:5] == b"%PDF-"
     assert (root / "seed88" / "ss" / "nll_curve.png").exists()
     rows = {row["key"]: row for row in json.loads((root / "table1.json").read_text())["rows"]}
@@ -100,41 +81,42 @@ def test_figures_rebuilds_table_and_figure2_from_saved_results(tmp_path):
     assert rows["random"]["final_mean"] == pytest.approx(5.5)
     assert rows["random"]["final_std"] == pytest.approx(0.5 ** 0.5)
     assert rows["mle"]["final_mean"] == pytest.approx(4.1) and rows["seqgan"]["p_seeds"] is None
+    assert rows["mle"]["nll_test_mean"] == pytest.approx(5.1)
+    half = 12.706204736174698 * np.std(finals["mle"], ddof=1) / 2 ** 0.5       # t(0.975, 1) std / sqrt(seeds)
+    assert (rows["mle"]["final_ci95_lo"], rows["mle"]["final_ci95_hi"]) == pytest.approx((4.1 - half, 4.1 + half))
     assert rows["mle"]["best_mean"] == pytest.approx(4.1)
     assert rows["mle"]["p_seeds"] == pytest.approx(welch(finals["seqgan"], finals["mle"])["p"])
     a = pool([{"n": 100, "mean": 8 * v, "var": 2.0} for v in finals["seqgan"]])
     b = pool([{"n": 100, "mean": 8 * v, "var": 2.0} for v in finals["pg_bleu"]])
     expected = welch_from_stats(a["n"], a["mean"], a["var"], b["n"], b["mean"], b["var"])["p"]
-    assert rows["pg_bleu"]["p_pooled"] == pytest.approx(expected) and 0 < expected < 1e-6
+    assert rows["pg_bleu"]["p_pooled_pseudoreplicated"] == pytest.approx(expected) and 0 < expected < 1e-6
     md = (root / "table1.md").read_text()
     assert "| SeqGAN | 3.550 ± 0.071 |" in md and "10.310" in md and "'fake' preset" in md
     assert len((root / "table1.csv").read_text().splitlines()) == 6
 
 
 # -- the script ---------------------------------------------------------------------------------------------
-def test_smoke_all_methods_two_seeds_then_resume_and_merge(tmp_path):
-    out = tmp_path / "t1"
-    r = run_script(SCRIPT, "--preset", "smoke", "--methods", "all", "--seeds", "2", "--out", out)
-    assert r.returncode == 0, r.stderr[-2000:]
-    table = json.loads((out / "table1.json").read_text())["rows"]
-    assert [row["method"] for row in table] == ["Random", "MLE", "SS", "PG-BLEU", "SeqGAN"]
-    for row in table:
-        assert row["n_seeds"] == 2 and row["seeds"] == "0 1" and row["final_std"] >= 0
-        if row["key"] != "seqgan":
-            assert 0 <= row["p_seeds"] <= 1 and 0 <= row["p_pooled"] <= 1 and row["pooled_n"] == "1024 vs 1024"
-    assert table[0]["final_mean"] > max(row["final_mean"] for row in table[1:])     # training beats random init
-    assert (out / "figure2.png").exists() and (out / "figure2.pdf").exists()
-    # a third seed of one method, in a separate invocation, merges into the same table
-    r = run_script(SCRIPT, "--preset", "smoke", "--methods", "mle", "--seed", "2", "--out", out)
-    assert r.returncode == 0, r.stderr[-2000:]
-    rows = {row["key"]: row for row in json.loads((out / "table1.json").read_text())["rows"]}
-    assert rows["mle"]["seeds"] == "0 1 2" and rows["seqgan"]["seeds"] == "0 1" and rows["random"]["n_seeds"] == 3
-
-
-def test_unknown_method_is_a_one_line_error(tmp_path):
-    r = run_script(SCRIPT, "--preset", "smoke", "--methods", "mle,gan", "--out", tmp_path / "x", timeout=120)
-    assert r.returncode == 2 and last_line(r.stderr).startswith("error: unknown method 'gan'"), r.stderr[-1500:]
-    assert "Traceback" not in r.stderr and not (tmp_path / "x").exists()
+def test_smoke_methods_over_two_seeds_then_more_merged_in(methods_sweep):
+    """The script's Table 1 over its runs: every method row with its seeds (ss and pg_bleu, run later by another
+    invocation for one seed, merged in), Welch p-values against SeqGAN where there are seeds, training beating
+    random init, Figure 2 beside it; different seeds give different runs."""
+    table = json.loads((methods_sweep / "table1.json").read_text())["rows"]
+    rows = {row["key"]: row for row in table}
+    keys = [row["key"] for row in table]
+    assert [k for k in keys if k in ("random", "mle", "ss", "pg_bleu", "seqgan")] == ["random", "mle", "ss",
+                                                                                     "pg_bleu", "seqgan"]
+    assert {k: rows[k]["seeds"] for k in ("mle", "ss", "pg_bleu", "seqgan")} == {"mle": "0 1", "ss": "1",
+                                                                               "pg_bleu": "1", "seqgan": "0 1"}
+    assert rows["random"]["n_seeds"] == 2 and rows["seqgan"]["p_seeds"] is None
+    for key in ("random", "mle"):
+        assert 0 <= rows[key]["p_seeds"] <= 1 and rows[key]["final_std"] >= 0
+    assert rows["ss"]["p_seeds"] is None and rows["pg_bleu"]["diff_vs_seqgan"] is not None     # one seed: no test
+    assert rows["random"]["final_mean"] > max(rows[k]["final_mean"] for k in ("mle", "ss", "pg_bleu", "seqgan"))
+    assert (methods_sweep / "figure2.png").read_bytes()[:8] == PNG
+    assert (methods_sweep / "figure2.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "| SeqGAN | " in (methods_sweep / "table1.md").read_text()
+    curves = [json.loads((methods_sweep / f"seed{s}" / "seqgan" / "metrics.json").read_text())["curve"] for s in (0, 1)]
+    assert curves[0] != curves[1]
 
 
 def test_welch_survives_tiny_variances():

@@ -4,12 +4,14 @@ import tensorflow as tf
 from conftest import Smoke, seed
 
 from seqgan_tf.metrics.nll import nll_oracle
-from seqgan_tf.rollout import rollout_rewards, track
-from seqgan_tf.train.adversarial import pg_step
-from seqgan_tf.train.pretrain import adam, d_accuracy, d_train, mle_epoch
+from seqgan_tf.train.rollout import rollout_rewards, track
+from seqgan_tf.train.seqgan import pg_step
+from seqgan_tf.train.optim import adam
+from seqgan_tf.train.pretrain import d_accuracy, d_train, mle_epoch
 
 
 def test_mle_lowers_nll_oracle(smoke):
+    """Eight MLE epochs on oracle samples lower NLL-oracle clearly."""
     real = smoke.oracle.sample(1024, seed(0, 0))
     before, _, _ = nll_oracle(smoke.oracle, smoke.gen, 1000, seed(9, 9))
     for e in range(8):
@@ -19,6 +21,7 @@ def test_mle_lowers_nll_oracle(smoke):
 
 
 def test_d_learns_to_separate_real_from_noise(smoke):
+    """D training on real vs uniform noise raises held-out accuracy above 0.75."""
     real = smoke.oracle.sample(1024, seed(0, 0))
     noise = tf.random.stateless_uniform([1024, smoke.cfg.seq_len], seed(1, 1), 0, smoke.cfg.vocab_size, tf.int32)
     held_real = smoke.oracle.sample(512, seed(2, 2))
@@ -32,6 +35,7 @@ def test_d_learns_to_separate_real_from_noise(smoke):
 
 
 def test_rollout_shape_and_last_step_is_d_score(smoke):
+    """Q is (B, T) in [0, 1] and Q_T is D of the sequence itself."""
     seqs = smoke.gen.sample(8, seed(0, 1))
     q = rollout_rewards(smoke.gen, smoke.disc, seqs, 4, seed(0, 2), 64)
     assert q.shape == (8, smoke.cfg.seq_len)
@@ -64,6 +68,7 @@ def test_rollout_is_a_monte_carlo_mean():
 
 
 def test_delayed_rollout_update():
+    """track: w_r <- 0.8 w_r + 0.2 w_g, the embedding copied."""
     s = Smoke()
     from seqgan_tf.models import Generator
     roll = Generator.from_config_obj(s.cfg, seed=7)
@@ -77,20 +82,22 @@ def test_delayed_rollout_update():
 
 def test_current_policy_rollouts_follow_latest_g():
     """rollout_policy="current": the rollout network is G itself, so a change to G shows in the next rewards."""
-    from seqgan_tf.train.experiment import State
-    st = State.build(Smoke().cfg)
+    from seqgan_tf.train.state import State
+    cfg = Smoke().cfg
+    st = State.build(cfg).models
     assert st.rollout_gen is st.gen
-    T, V = st.cfg.seq_len, st.cfg.vocab_size
+    T, V = cfg.seq_len, cfg.vocab_size
     seqs = tf.zeros([3, T], tf.int32)
     st.gen.b_out.assign(tf.one_hot(5, V) * 1e4)
     q = rollout_rewards(st.rollout_gen, st.disc, seqs, 2, seed(0, 0), 64).numpy()
     expected = np.concatenate([np.zeros((3, 1), np.int32), np.full((3, T - 1), 5, np.int32)], axis=1)
     np.testing.assert_allclose(q[:, 0], st.disc.prob_real(expected), rtol=1e-5)
-    delayed = State.build(Smoke(rollout_policy="delayed").cfg)
+    delayed = State.build(Smoke(rollout_policy="delayed").cfg).models
     assert delayed.rollout_gen is not delayed.gen
 
 
 def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
+    """Ten PG steps raise the log-probability of rewarded sequences, not of unrewarded ones."""
     seqs = smoke.gen.sample(32, seed(0, 0))
     rewards = tf.concat([tf.ones([16, smoke.cfg.seq_len]), tf.zeros([16, smoke.cfg.seq_len])], axis=0)
     before = tf.reduce_sum(smoke.gen.token_log_probs(seqs), axis=1).numpy()
@@ -100,14 +107,3 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
     rewarded, ignored = (after - before)[:16].mean(), (after - before)[16:].mean()
     assert rewarded > 0.3 and rewarded > ignored + 0.3, (rewarded, ignored)
 
-
-def test_delayed_rollout_copy_starts_from_the_pretrained_generator(tmp_path):
-    """The released code builds the rollout network after MLE pretraining: its first rollouts use the MLE G."""
-    from seqgan_tf import config
-    from seqgan_tf.train.experiment import SyntheticExperiment
-    exp = SyntheticExperiment(config.make("smoke", rollout_policy="delayed", adv_epochs=1), tmp_path, progress=False)
-    seen = []
-    exp.adversarial_step = lambda real, i: seen.append([w.numpy() for w in exp.state.rollout_gen.weights]) or {}
-    exp.run()
-    for r, g in zip(seen[0], exp.state.gen.weights):
-        np.testing.assert_array_equal(r, g.numpy())          # G is unchanged by the stubbed round

@@ -4,10 +4,12 @@ at once.
 
 Experiment-neutral on purpose: the poems (`data/poetry.py`) and any user corpus go through the same code. Every
 problem with the input is a `ValueError` whose one-line message names the file (and line), so command lines can
-print it as it is. No TF here.
+print it as it is. No TF here. One module (not one per step) so that every corpus goes through the same
+validation and the same cache format.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -51,19 +53,23 @@ def strip_end(tokens, end: str | None = END) -> list:
 
 def read_lines(path) -> list[tuple[int, str]]:
     """(line number, text) of every non-blank line of a UTF-8 file; ValueError (one line) if it cannot be read,
-    is not text, or has no non-blank line."""
+    is not text, or has no non-blank line. A leading byte-order mark (Windows editors save one) is not text, and
+    CRLF line ends are line ends."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"corpus file not found: {path}")
     if not path.is_file():
         raise ValueError(f"corpus path is not a file: {path}")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = path.read_bytes()[:e.start].count(b"\n") + 1
-        raise ValueError(f"{path}:{line}: not UTF-8 text (a binary file?)") from None
+        data = path.read_bytes()
     except OSError as e:
         raise ValueError(f"cannot read {path}: {e.strerror}") from None
+    data = data.removeprefix(codecs.BOM_UTF8)   # utf-8-sig, but error offsets stay offsets into what is counted
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise ValueError(f"{path}:{line}: not UTF-8 text (a binary file?)") from None
     if "\x00" in text:
         raise ValueError(f"{path}:{text[:text.index(chr(0))].count(chr(10)) + 1}: NUL byte (a binary file?)")
     lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]

@@ -21,16 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from ..results import atomic_write
-from . import corpus
+from . import corpus, sources
 
 LOWEST, HIGHEST = 21, 108          # A0 and C8, the 88 keys of a piano
 KEYS = [str(p) for p in range(LOWEST, HIGHEST + 1)]
 STEP, LENGTH = 0.4, 32             # paper §5: pitch sampled every 0.4 s, sequences of 32
-
-
-def default_source() -> Path:
-    """../shared/data/nottingham/MIDI beside the repository."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "nottingham" / "MIDI"
 
 
 def vocabulary() -> corpus.Vocabulary:
@@ -116,7 +111,7 @@ def load_tunes(source, step: float = STEP, log=print) -> tuple[dict, dict]:
 def prepare(source, cache_dir, test_fraction: float, split_seed: int, step: float = STEP, length: int = LENGTH,
             log=print) -> corpus.PreparedCorpus:
     """Read the tunes, cut them into windows, split by tune and cache the result (see corpus.prepare)."""
-    source = Path(source) if source else default_source()
+    source = Path(source) if source else sources.locate("nottingham")
     tunes, counts = load_tunes(source, step, log)
     seqs, groups = [], []
     for i, pitches in enumerate(tunes.values()):

@@ -3,12 +3,12 @@
 A poem is 20 characters; punctuation is dropped (see data/README.md, "Chinese quatrains": in shi.txt every poem
 is punctuated ，。，。 at the same places, so those tokens carry no information and would only inflate BLEU).
 Sources:
-- "shi" (default, ../shared/data/poems/shi.txt): one poem per line, either 24 space-separated tokens (20
+- "shi" (default: shi.txt, found by data/sources.py): one poem per line, either 24 space-separated tokens (20
   characters + 4 punctuation marks, the shi.txt layout) or the characters alone, spaces optional. Every line must
   be a quatrain: a wrong line is an error naming it, never silently skipped.
 - "chinese-poetry": the npm package chinese-poetry@2.0.1 (Tang and Song poems as JSON with `paragraphs`), a
   tarball or an unpacked directory; poems of exactly 4 lines x 5 Han characters are kept (~17,000), the rest
-  skipped, as the issue asks. `npm_pack` fetches the tarball into a cache directory.
+  skipped. `npm_pack` fetches the tarball into a cache directory.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from . import corpus
+from . import corpus, sources
 
 LINES, CHARS = 4, 5
 SEQ_LEN = LINES * CHARS
@@ -30,11 +30,6 @@ SOURCES = ("shi", "chinese-poetry")
 NPM_PACKAGE = "chinese-poetry@2.0.1"
 _SPLIT = re.compile("[，。！？；、]")
 _HAN = re.compile("^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
-
-
-def default_corpus() -> Path:
-    """../shared/data/poems/shi.txt beside the repository."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "poems" / "shi.txt"
 
 
 def parse_line(line: str) -> list[str] | None:
@@ -137,7 +132,7 @@ def npm_pack(cache_dir) -> Path:
 def prepare(source: str, path, cache_dir, test_fraction: float, split_seed: int) -> corpus.PreparedCorpus:
     """Read the poems, split them, build the vocabulary and cache the result (see corpus.prepare)."""
     if source == "shi":
-        path = Path(path) if path else default_corpus()
+        path = Path(path) if path else sources.locate("poems")
         poems, extra = load_poem_file(path), {}
     elif source == "chinese-poetry":
         path = Path(path) if path else npm_pack(Path(cache_dir) / "npm")
@@ -155,3 +150,11 @@ def render(chars) -> str:
     """A poem as 4 lines of 5 characters; a generated <unk> (a rare character) is shown as □."""
     chars = [MISSING if c == corpus.UNK else c for c in chars]
     return "\n".join("".join(chars[i * CHARS:(i + 1) * CHARS]) for i in range(LINES))
+
+
+def unrender(text) -> list[str]:
+    """The tokens of a poem as `render` wrote it (□ back to <unk>), to score kept samples again."""
+    chars = [corpus.UNK if c == MISSING else c for c in "".join(text.split())]
+    if len(chars) != SEQ_LEN:
+        raise ValueError(f"a kept poem has {len(chars)} characters, not {SEQ_LEN}: {text[:30]!r}")
+    return chars

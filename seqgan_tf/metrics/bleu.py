@@ -2,7 +2,9 @@
 
 `ReferenceBLEU(refs).sentence(hyp, weights)` equals nltk's `sentence_bleu(refs, hyp, weights)` (same brevity
 penalty with the closest reference length, same handling of zero counts), and `smoothing="method1"` equals
-nltk's `SmoothingFunction().method1` (epsilon 0.1 added to zero numerators). nltk rescans every reference for
+nltk's `SmoothingFunction().method1` (epsilon 0.1 added to zero numerators). `smoothing="legacy"` is nltk before
+3.3 (what the authors' PG-BLEU code ran in 2016): an order with no matching n-gram was skipped, not counted as
+~0, so BLEU-3 of a random sequence against thousands of references is near 1 (a nearly flat reward). nltk rescans every reference for
 every hypothesis; with 10,000 references that is the difference between milliseconds and minutes.
 Pure Python + NumPy, no TF. Tokens can be any hashable values (ids or characters).
 """
@@ -64,8 +66,9 @@ class ReferenceBLEU:
         return int(min(lengths, key=lambda r: (abs(int(r) - hyp_len), int(r))))
 
     def sentence(self, hyp, weights=(0.25, 0.25, 0.25, 0.25), smoothing=None, exclude=None):
-        """BLEU of one hypothesis. smoothing: None (nltk method0) or "method1". `exclude`: index of a reference
-        to leave out (Self-BLEU)."""
+        """BLEU of one hypothesis. smoothing: None (nltk method0), "method1" or "legacy" (see above). `exclude`:
+        index of a reference to leave out (Self-BLEU)."""
+        _check_smoothing(smoothing)
         hyp = tuple(hyp)
         if len(weights) > self.max_n:
             raise ValueError(f"BLEU-{len(weights)} needs max_n >= {len(weights)}, this table has {self.max_n}")
@@ -83,6 +86,8 @@ class ReferenceBLEU:
         bp = 1.0 if c > r else (0.0 if c == 0 else math.exp(1 - r / c))
         logs = []
         for w, num, den in zip(weights, numerators, denominators):
+            if num == 0 and smoothing == "legacy":
+                continue
             if num == 0:
                 p = (num + 0.1) / den if smoothing == "method1" else sys.float_info.min
             else:
@@ -97,6 +102,7 @@ class ReferenceBLEU:
         up by binary search in the sorted keys of the reference table. A hypothesis n-gram's clipped count
         min(count, max_ref_count) is the number of its occurrences whose rank among equal n-grams earlier in the
         row is below max_ref_count."""
+        _check_smoothing(smoothing)
         hyps = np.asarray(hyps, dtype=np.int64)
         if hyps.ndim != 2 or (hyps.size and hyps.min() < 0):
             raise ValueError("sentences() needs a 2-D array of non-negative integer tokens")
@@ -122,7 +128,8 @@ class ReferenceBLEU:
             if first_zero is None:
                 first_zero = num == 0
             zero_p = (num + 0.1) / den if smoothing == "method1" else np.full(M, sys.float_info.min)
-            logs += w * np.log(np.where(num == 0, zero_p, num / den))
+            term = w * np.log(np.where(num == 0, zero_p, np.maximum(num, 1) / den))
+            logs += np.where(num == 0, 0.0, term) if smoothing == "legacy" else term
         r = self._closest_ref_length(L, None)
         bp = 1.0 if L > r else (0.0 if L == 0 else math.exp(1 - r / L))
         return np.where(first_zero, 0.0, bp * np.exp(logs))
@@ -150,6 +157,14 @@ class ReferenceBLEU:
     def mean(self, hyps, weights=(0.25, 0.25, 0.25, 0.25), smoothing=None):
         """Mean sentence BLEU over hypotheses (the paper's protocol: every hypothesis against all references)."""
         return float(np.mean([self.sentence(h, weights, smoothing) for h in hyps]))
+
+
+SMOOTHINGS = (None, "method1", "legacy")
+
+
+def _check_smoothing(smoothing):
+    if smoothing not in SMOOTHINGS:
+        raise ValueError(f"unknown BLEU smoothing {smoothing!r}; choose None, 'method1' or 'legacy'")
 
 
 def self_bleu(hyps, n=2, smoothing=None):

@@ -1,53 +1,12 @@
-"""Significance tests for Table 1 with math only: Student's t distribution and Welch's unequal-variance t-test.
+"""Statistics over seeds (the replicates): mean ± std, 95% intervals, Welch's unequal-variance t-test.
 
-The t CDF comes from the regularized incomplete beta function, I_x(a, b), evaluated by its continued fraction
-(Numerical Recipes §6.4, modified Lentz), accurate to ~1e-14 here.
+Tail probabilities and quantiles come from scipy.stats; only Welch's statistic and its Welch–Satterthwaite degrees
+of freedom are written out here, in a scale-free form that tiny variances cannot underflow.
 """
 import math
 
 import numpy as np
-
-
-def betainc(a, b, x):
-    """Regularized incomplete beta I_x(a, b) for a, b > 0 and 0 <= x <= 1."""
-    if not 0.0 <= x <= 1.0:
-        raise ValueError(f"betainc needs 0 <= x <= 1, got {x}")
-    if x in (0.0, 1.0):
-        return x
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    # the continued fraction converges fast for x < (a+1)/(a+b+2); otherwise use I_x(a,b) = 1 - I_{1-x}(b,a)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
-
-
-def _betacf(a, b, x, max_iter=10_000, eps=1e-16, tiny=1e-300):
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, max_iter + 1):
-        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                    -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
-            return h
-    raise ArithmeticError(f"betainc continued fraction did not converge (a={a}, b={b}, x={x})")
-
-
-def t_sf(t, df):
-    """P(T > t) for Student's t with df > 0 degrees of freedom (df may be fractional, as Welch's)."""
-    if math.isinf(df):
-        return 0.5 * math.erfc(t / math.sqrt(2.0))
-    tail = 0.5 * betainc(df / 2.0, 0.5, df / (df + t * t))      # P(T > |t|)
-    return tail if t >= 0 else 1.0 - tail
-
-
-def t_cdf(t, df):
-    return 1.0 - t_sf(t, df) if t >= 0 else t_sf(-t, df)
+from scipy import stats as _stats
 
 
 def welch_from_stats(n1, mean1, var1, n2, mean2, var2):
@@ -63,7 +22,7 @@ def welch_from_stats(n1, mean1, var1, n2, mean2, var2):
     t = diff / math.sqrt(s1 + s2)
     r1, r2 = s1 / (s1 + s2), s2 / (s1 + s2)        # Welch-Satterthwaite df, scaled so tiny variances can't underflow
     df = 1.0 / (r1 ** 2 / (n1 - 1) + r2 ** 2 / (n2 - 1))
-    return {"t": t, "df": df, "p": min(1.0, 2.0 * t_sf(abs(t), df))}
+    return {"t": t, "df": df, "p": min(1.0, 2.0 * float(_stats.t.sf(abs(t), df)))}
 
 
 def welch(a, b):
@@ -98,3 +57,12 @@ def mean_curve(curves):
     epochs = sorted(set.intersection(*(set(c) for c in curves)))
     values = np.array([[c[e] for e in epochs] for c in curves], np.float64)
     return np.array(epochs), values.mean(axis=0), values.std(axis=0)
+
+
+def ci95(xs):
+    """95% interval of the mean of per-seed values: mean ± t(0.975, n - 1) · std / √n; (None, None) for n < 2."""
+    xs = np.asarray(xs, np.float64)
+    if xs.size < 2:
+        return None, None
+    half = float(_stats.t.ppf(0.975, xs.size - 1) * xs.std(ddof=1) / math.sqrt(xs.size))
+    return float(xs.mean()) - half, float(xs.mean()) + half

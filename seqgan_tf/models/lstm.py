@@ -14,8 +14,8 @@ import tensorflow as tf
 def draw(logits, seed, block=100):
     """One class per row of logits (M, V) drawn from softmax(logits), exactly, in two stages: a block of `block`
     classes by its total probability, then a class within that block by its own logits. TensorFlow's categorical
-    kernel builds every row's CDF in scalar code; softmax and the block sums are vectorised, which makes this ~2x
-    faster at V = 5,000 (sampling was half of a rollout's time). Small vocabularies go straight to the kernel."""
+    kernel builds every row's CDF in scalar code; softmax and the block sums are vectorised, which makes this faster
+    at V = 5,000 (sampling was half of a rollout's time). Small vocabularies go straight to the kernel."""
     V = logits.shape[-1]
     if V <= 2 * block:
         return tf.random.stateless_categorical(logits, 1, seed, dtype=tf.int32)[:, 0]

@@ -1,6 +1,6 @@
 """The oracle: a fixed LSTM that plays the real data distribution of the synthetic experiment. Never trained.
 
-Either the authors' exact oracle (`Oracle.from_pickle`, ../shared/data/official_oracle/) or a fresh one with
+Either the authors' exact oracle (`Oracle.from_pickle`; data/sources.py finds the file) or a fresh one with
 every parameter N(0, 1) (the paper's recipe, `Oracle.random`).
 """
 import pickle
@@ -14,8 +14,29 @@ from .lstm import LSTMLanguageModel
 _GATES = ("i", "f", "o", "c")
 
 
+# The only globals a pickled list of numpy arrays names: _reconstruct / ndarray / dtype (protocols <= 4; numpy 1.x
+# writes numpy.core, 2.x numpy._core), _frombuffer (protocol 5), _codecs.encode (bytes in protocols <= 2).
+# None of them runs code of the file's choosing.
+_ARRAY_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                  ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+                  ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+
 class OracleFormatError(ValueError):
     pass
+
+
+class _Forbidden(pickle.UnpicklingError):
+    pass
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """pickle.load runs whatever callable a file names; an oracle file is data, so only array globals resolve."""
+
+    def find_class(self, module, name):
+        if (module, name) not in _ARRAY_GLOBALS:
+            raise _Forbidden(f"{module}.{name}")
+        return super().find_class(module, name)
 
 
 class Oracle(LSTMLanguageModel):
@@ -41,7 +62,10 @@ class Oracle(LSTMLanguageModel):
         """Load the authors' target_params pickle; raises OracleFormatError naming what is wrong."""
         try:
             with open(path, "rb") as f:
-                params = pickle.load(f, encoding="latin1")
+                params = _ArraysOnly(f, encoding="latin1").load()
+        except _Forbidden as e:
+            raise OracleFormatError(f"oracle file {path} refers to {e}, not a numpy array part; refusing to load "
+                                    "it (a pickle can run code)") from None
         except FileNotFoundError:
             raise OracleFormatError(f"oracle file not found: {path}") from None
         except IsADirectoryError:

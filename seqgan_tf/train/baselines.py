@@ -1,22 +1,29 @@
-"""The baselines of Table 1 / Figure 2, each a replacement for one adversarial round (train/adversarial.py).
+"""The baselines of Table 1 / Figure 2, each a replacement for SeqGAN's adversarial round, and the registry
+`ROUNDS` of every method's round (one signature: `(models, real, cfg, rng, i) -> logs`).
 
 All continue from the same MLE-pretrained state as SeqGAN; a "round" is what each method's x-axis counts:
 - mle:     one more MLE epoch over the real data (continued with the pretraining optimizer).
 - ss:      one epoch of scheduled sampling (Bengio et al. 2015): at each step, per token, the LSTM is fed its
            own sample instead of the true previous token with probability ε, ε rising with the round.
+- ss_as_run: the authors' earlier SS code as it ran: one coin, drawn when its graph was built, decided every
+           token of every batch against a teacher-forcing probability that fell only to 0.4, so (coin 0.3975 after
+           random.seed(88)) every token was the true one: in effect MLE epochs (their rounds: Adam lr 1e-3).
 - pg_bleu: SeqGAN's g-step with sentence BLEU against the real sequences as the reward instead of D
            (Monte-Carlo rollouts for prefixes, eq. (4) with BLEU in place of D), no discriminator.
 """
 import math
+import random
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from ..metrics.bleu import ReferenceBLEU, bleu_weights
 from ..models.lstm import draw
-from ..rollout import mc_rewards, rollout_completions, track
-from .adversarial import pg_step
-from .pretrain import mle_epoch, supervised_epoch
+from .pretrain import mle_epoch, next_seed, supervised_epoch
+from .rollout import mc_rewards, rollout_completions
+from .seqgan import g_steps, seqgan_round, update_rollout_policy
 
 
 # -- scheduled sampling ----------------------------------------------------------------------------------
@@ -90,29 +97,59 @@ def bleu_rewards(rollout_gen, refs, seqs, n, seed, bleu_n=3, smoothing=None):
     return mc_rewards(refs.sentences(done, w, smoothing), refs.sentences(seqs.numpy(), w, smoothing), n)
 
 
-# -- one round of each ----------------------------------------------------------------------------------
-def _seed(rng):
-    return rng.make_seeds(1)[:, 0]
+_references_memo = {}
 
 
-def mle_round(s, real):
-    return {"adv/g_loss": float(mle_epoch(s.gen, s.mle_opt, real, s.cfg.batch_size, _seed(s.rng)))}
+def references_of(real, cfg):
+    """`bleu_references`, built once per corpus and setting (a round would otherwise rebuild the n-gram tables)."""
+    key = (id(real), cfg.seed, cfg.bleu_refs, cfg.bleu_n)
+    if key not in _references_memo:
+        _references_memo.clear()                  # one corpus at a time; `real` is kept alive with its table
+        _references_memo[key] = (real, bleu_references(real, cfg))
+    return _references_memo[key][1]
 
 
-def ss_round(s, real, i):
-    eps = ss_epsilon(s.cfg.ss_schedule, i, s.cfg.adv_epochs, s.cfg.ss_max)
-    loss = ss_epoch(s.gen, s.mle_opt, real, s.cfg.batch_size, _seed(s.rng), tf.constant(eps, tf.float32))
+# -- one round of each: (models, real, cfg, rng, i) -> logs ----------------------------------------------------
+def mle_round(m, real, cfg, rng, i):
+    return {"adv/g_loss": float(mle_epoch(m.gen, m.mle_opt, real, cfg.batch_size, next_seed(rng)))}
+
+
+def ss_round(m, real, cfg, rng, i):
+    eps = ss_epsilon(cfg.ss_schedule, i, cfg.adv_epochs, cfg.ss_max)
+    loss = ss_epoch(m.gen, m.mle_opt, real, cfg.batch_size, next_seed(rng), tf.constant(eps, tf.float32))
     return {"adv/g_loss": float(loss), "adv/ss_eps": eps}
 
 
-def pg_bleu_round(s, refs):
-    cfg = s.cfg
+def ss_as_run_round(m, real, cfg, rng, i):
+    p_true = max(0.4, 1.0 - 0.002 * i)              # their curriculum: 1.0, falling 0.002 an epoch, to 0.4
+    coin = random.Random(cfg.seed).random()         # their random.random() after random.seed(seed), drawn once
+    eps = 0.0 if coin < p_true else 1.0             # tf.cond on that constant: all true tokens, or all G's own
+    loss = ss_epoch(m.gen, m.mle_opt, real, cfg.batch_size, next_seed(rng), tf.constant(eps, tf.float32))
+    return {"adv/g_loss": float(loss), "adv/ss_eps": eps}
+
+
+def pg_bleu_round(m, real, cfg, rng, i):
+    """SeqGAN's g-steps (and roll-out policy update) with BLEU against the references in place of D."""
+    refs = references_of(real, cfg)
     smoothing = None if cfg.bleu_smoothing == "none" else cfg.bleu_smoothing
-    for _ in range(cfg.g_steps):
-        seqs = s.gen.sample(cfg.batch_size, _seed(s.rng))
-        rewards = bleu_rewards(s.rollout_gen, refs, seqs, cfg.bleu_rollout_num or cfg.rollout_num, _seed(s.rng),
-                               cfg.bleu_n, smoothing)
-        g_loss = pg_step(s.gen, s.pg_opt, seqs, rewards)
-    if s.rollout_gen is not s.gen:
-        track(s.rollout_gen, s.gen, cfg.rollout_beta)
-    return {"adv/g_loss": float(g_loss), "adv/reward_mean": float(tf.reduce_mean(rewards))}
+
+    def q_from_bleu(seqs, seed):
+        return bleu_rewards(m.rollout_gen, refs, seqs, cfg.bleu_rollout_num or cfg.rollout_num, seed, cfg.bleu_n,
+                            smoothing)
+
+    logs = g_steps(m, cfg, rng, q_from_bleu)
+    update_rollout_policy(m, cfg)
+    return logs
+
+
+@dataclass(frozen=True)
+class Round:
+    fn: Callable                # (models, real, cfg, rng, i) -> logs
+    uses_d: bool                # has a discriminator: D pretraining runs before the rounds
+    uses_total: bool = False    # round i depends on the number of rounds, so a run cannot be extended
+
+
+ROUNDS = {"seqgan": Round(seqgan_round, uses_d=True), "mle": Round(mle_round, uses_d=False),
+          "ss": Round(ss_round, uses_d=False, uses_total=True),    # ε(i) rises to ss_max at the last round
+          "ss_as_run": Round(ss_as_run_round, uses_d=False),
+          "pg_bleu": Round(pg_bleu_round, uses_d=False)}

@@ -40,7 +40,7 @@ def discriminator(cfg, seed=None, **overrides):
     """D of cfg (fields replaced by `overrides`) and its built Adam, created under the strategy's scope."""
     import dataclasses
     from ..models import Discriminator
-    from .pretrain import adam
+    from .optim import adam
     with strategy().scope():
         disc = Discriminator.from_config_obj(dataclasses.replace(cfg, **overrides), seed=seed)
         opt = adam(cfg.d_lr)

@@ -1,13 +1,12 @@
-"""Maximum-likelihood pretraining of G and (re)training of D: whole epochs as single graph calls."""
+"""Maximum-likelihood training of G and (re)training of D: whole epochs as single graph calls."""
 import tensorflow as tf
 
 from . import distribute
 
 
-def adam(lr, clip=None):
-    """Adam as in TF1's AdamOptimizer (epsilon 1e-8), optional global-norm clip (official: 5.0 for G)."""
-    import keras
-    return keras.optimizers.Adam(learning_rate=lr, epsilon=1e-8, global_clipnorm=clip)
+def next_seed(rng):
+    """A fresh (2,) seed for one stateless op from the run's tf.random.Generator (the only stateful randomness)."""
+    return rng.make_seeds(1)[:, 0]
 
 
 def mle_loss(gen, seqs):
@@ -44,7 +43,7 @@ def d_loss(disc, seqs, labels, training, seed=None):
     return xent + disc.regularization(), acc
 
 
-def _d_step(disc, opt, x, y, seed):
+def _d_update(disc, opt, x, y, seed):
     """One D update on the global batch (x, y): each replica takes its equal share (all of it on one device)."""
     ctx = tf.distribute.get_replica_context()
     n = ctx.num_replicas_in_sync
@@ -79,7 +78,7 @@ def d_train(disc, opt, real, fake, epochs, batch_size, seed):
         for i in tf.range(n_batches):
             idx = perm[i * batch_size:(i + 1) * batch_size]
             step_seed = tf.random.experimental.stateless_fold_in(seed, 1_000_000 + e * n_batches + i)
-            loss, acc = strategy.run(_d_step, args=(disc, opt, tf.gather(x, idx), tf.gather(y, idx), step_seed))
+            loss, acc = strategy.run(_d_update, args=(disc, opt, tf.gather(x, idx), tf.gather(y, idx), step_seed))
             total_loss += strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
             total_acc += strategy.reduce(tf.distribute.ReduceOp.SUM, acc, axis=None)
     steps = tf.cast(epochs * n_batches, tf.float32)
@@ -93,11 +92,11 @@ def d_accuracy(disc, real, fake):
     return 0.5 * (tf.reduce_mean(tf.cast(p_real > 0.5, tf.float32)) + tf.reduce_mean(tf.cast(p_fake <= 0.5, tf.float32)))
 
 
-def d_block(gen, disc, opt, real, cfg, rng, epochs=None):
-    """One d-step: fresh negatives from G, as many positives (all of them when n_negatives >= N, as the
-    official code does), `epochs` epochs (default k = d_epochs). `rng` (tf.random.Generator) seeds every draw."""
-    fake = gen.sample(cfg.n_negatives, rng.make_seeds(1)[:, 0])
+def d_step(gen, disc, opt, real, cfg, rng, epochs=None):
+    """One d-step (Algorithm 1, lines 15-16): fresh negatives from G, as many positives (all of them when
+    n_negatives >= N, as the official code does), `epochs` epochs (default k = d_epochs). Returns (loss, acc)."""
+    fake = gen.sample(cfg.n_negatives, next_seed(rng))
     if cfg.n_negatives < real.shape[0]:
-        pick = tf.random.experimental.stateless_shuffle(tf.range(real.shape[0]), rng.make_seeds(1)[:, 0])
+        pick = tf.random.experimental.stateless_shuffle(tf.range(real.shape[0]), next_seed(rng))
         real = tf.gather(real, pick[:cfg.n_negatives])
-    return d_train(disc, opt, real, fake, epochs or cfg.d_epochs, cfg.batch_size, rng.make_seeds(1)[:, 0])
+    return d_train(disc, opt, real, fake, epochs or cfg.d_epochs, cfg.batch_size, next_seed(rng))

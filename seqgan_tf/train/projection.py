@@ -8,10 +8,11 @@ import time
 import tensorflow as tf
 
 from ..models import Generator
-from ..rollout import rollout_rewards
 from . import distribute
-from .adversarial import pg_step
-from .pretrain import adam, d_train, mle_epoch
+from .optim import adam
+from .pretrain import d_train, mle_epoch
+from .rollout import rollout_rewards
+from .seqgan import pg_step
 
 
 def _timed(fn, repeats=3):

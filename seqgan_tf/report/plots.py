@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from .metrics.stats import mean_curve  # noqa: E402
-from .results import read_json, save_figure  # noqa: E402
+from ..metrics.stats import mean_curve  # noqa: E402
+from ..results import read_json, save_figure  # noqa: E402
 from .table1 import LABELS, collect, preset_of  # noqa: E402
 
 
@@ -49,38 +49,46 @@ def nll_curve(metrics_path, png_path):
     plt.close(fig)
 
 
-FIGURE2_METHODS = ("mle", "ss", "pg_bleu", "seqgan")
+def run_curves(root):
+    """nll_curve.png beside every run's metrics.json under root (drawn after training, from the files)."""
+    written = []
+    for path in sorted(Path(root).rglob("metrics.json")):
+        if "curve" in read_json(path):
+            nll_curve(path, path.parent / "nll_curve.png")
+            written.append(path.parent / "nll_curve.png")
+    return written
+
+
+FIGURE2_ROWS = ("mle", "ss", "ss_as_run", "pg_bleu", "pg_bleu_as_run", "seqgan")
 
 
 def figure2(root, out_stem):
-    """Figure 2: NLL-oracle vs epoch, mean over seeds with a ±1 std band: the shared MLE pretraining, a dashed
-    line where it ends, then each method. Writes out_stem.png and out_stem.pdf."""
+    """Figure 2: NLL-oracle (left) and NLL-test (right) vs epoch, mean over seeds with a ±1 std band: the shared
+    MLE pretraining, a dashed line where it ends, then each row of Table 1. Writes out_stem.png and out_stem.pdf."""
     runs = collect(root)
-    fig, ax = plt.subplots(figsize=(7.0, 4.4))
-    pretrain_end, pre_drawn = None, False
-    for method in FIGURE2_METHODS:
-        if method not in runs:
-            continue
-        ms = list(runs[method].values())
-        pretrain_end = ms[0]["config"]["pretrain_g_epochs"]
-        curves = [{c["epoch"]: c["nll_oracle"] for c in m["curve"]} for m in ms]
-        epochs, mean, std = mean_curve(curves)
-        if not pre_drawn:
-            pre = epochs <= pretrain_end
-            ax.plot(epochs[pre], mean[pre], "-", color="black", lw=1.5, label="MLE pretraining (shared)")
-            ax.fill_between(epochs[pre], mean[pre] - std[pre], mean[pre] + std[pre], color="black", alpha=0.15)
-            pre_drawn = True
-        after = epochs >= pretrain_end
-        line, = ax.plot(epochs[after], mean[after], "-", lw=1.5, label=f"{LABELS[method]} ({len(ms)} seeds)")
-        ax.fill_between(epochs[after], mean[after] - std[after], mean[after] + std[after], color=line.get_color(),
-                        alpha=0.2)
-    if pretrain_end is not None:
-        ax.axvline(pretrain_end, color="gray", ls="--", lw=1)
-    ax.set_xlabel("epoch (MLE epochs, then rounds of each method)")
-    ax.set_ylabel("NLL-oracle")
-    ax.set_title(f"Figure 2: NLL-oracle, '{preset_of(runs)}' preset (mean ± 1 std over seeds)")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.6))
+    for ax, key, name in zip(axes, ("nll_oracle", "nll_test"), ("NLL-oracle (quality)", "NLL-test (coverage)")):
+        pretrain_end, pre_drawn = None, False
+        for row in (r for r in FIGURE2_ROWS if r in runs):
+            ms = list(runs[row].values())
+            pretrain_end = ms[0]["config"]["pretrain_g_epochs"]
+            epochs, mean, std = mean_curve([{c["epoch"]: c[key] for c in m["curve"]} for m in ms])
+            if not pre_drawn:
+                pre = epochs <= pretrain_end
+                ax.plot(epochs[pre], mean[pre], "-", color="black", lw=1.5, label="MLE pretraining (shared)")
+                ax.fill_between(epochs[pre], mean[pre] - std[pre], mean[pre] + std[pre], color="black", alpha=0.15)
+                pre_drawn = True
+            after = epochs >= pretrain_end
+            line, = ax.plot(epochs[after], mean[after], "-", lw=1.5, label=f"{LABELS[row]} ({len(ms)} seeds)")
+            ax.fill_between(epochs[after], mean[after] - std[after], mean[after] + std[after],
+                            color=line.get_color(), alpha=0.2)
+        if pretrain_end is not None:
+            ax.axvline(pretrain_end, color="gray", ls="--", lw=1)
+        ax.set_xlabel("epoch (MLE epochs, then rounds of each row)")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"Figure 2, '{preset_of(runs)}' preset (mean ± 1 std over seeds)")
     fig.tight_layout()
     for suffix in (".png", ".pdf"):
         save_figure(fig, Path(str(out_stem) + suffix), dpi=120)

@@ -1,11 +1,12 @@
-"""Three studies of how SeqGAN behaves: their settings, and their summaries from saved runs (never trains).
+"""The studies of how SeqGAN behaves, summarised from their saved runs (never trains); what each runs is in
+experiments/studies.py.
 
 - strategies (Figure 3): SeqGAN under four (g-steps, d-steps, k) schedules after one shared pretraining.
 - no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
 - rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
 - precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining: does the faster D keep
   NLL-oracle?
-Each run lives in <root>/seed<k>/<setting>/metrics.json (train.experiment.run_settings); `write(study, root)`
+Each run lives in <root>/seed<k>/<setting>/metrics.json (experiments.sweep.run_settings); `write(study, root)`
 turns them into <root>/<study>.{json,csv,md} and the figure, so reproduce/figures.py can redraw them.
 """
 import math
@@ -13,56 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import stats
-from .results import atomic_write, read_json, write_csv, write_json
+from ..experiments.studies import PRECISIONS, ROLLOUT_NS, STRATEGIES, ablation_name
+from ..metrics import stats
+from ..results import atomic_write, read_json, write_csv, write_json
+from . import plots
 
 STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision")
 FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation",
            "precision": "precision"}
-
-
-# -- settings: {name: config overrides}, scaled by the preset's adversarial rounds -------------------------------
-# Figure 3's panels (PAPER.md): (g-steps, d-steps, k) and the share of the preset's rounds each runs. A round of
-# (a) costs 100 g-steps and of (b) 30 g-steps + 30 D epochs, so they run fewer rounds, evaluated after each.
-STRATEGIES = {"g100_d1_k10": (100, 1, 10, 0.1), "g30_d1_k30": (30, 1, 30, 0.2),
-              "g1_d1_k10": (1, 1, 10, 1.0), "g1_d5_k3": (1, 5, 3, 1.0)}
-
-
-def strategy_settings(cfg):
-    """The panels share one D pretraining (cfg's epochs per step), so every panel starts from the same G and D."""
-    return {name: dict(g_steps=g, d_steps=d, d_epochs=k, pretrain_d_epochs=cfg.d_pretrain_epochs,
-                       adv_epochs=max(1, round(cfg.adv_epochs * share)), eval_every=1 if share < 1 else cfg.eval_every)
-            for name, (g, d, k, share) in STRATEGIES.items()}
-
-
-def no_pretraining_settings(cfg):
-    """Same rounds for all; the untrained G starts from the same random init the pretrained run starts MLE from."""
-    return {"pretrained": {},
-            "no_pretraining": dict(pretrain_g_epochs=0, pretrain_d_steps=0),
-            "no_pretraining_brief_d": dict(pretrain_g_epochs=0, pretrain_d_steps=max(1, cfg.pretrain_d_steps // 5))}
-
-
-ROLLOUT_NS = (0, 1, 4, 16, 64)        # 0 = no rollout: every step's reward is D(Y_1:T)
-
-
-def ablation_settings(cfg):
-    """Half the preset's rounds (N = 64 makes a round ~4x the cost of N = 16), from one shared MLE + D start."""
-    rounds = max(1, cfg.adv_epochs // 2)
-    settings = {_ablation_name(n): dict(rollout_num=n, adv_epochs=rounds) for n in ROLLOUT_NS}
-    settings["n16_delayed"] = dict(rollout_num=16, rollout_policy="delayed", rollout_beta=0.8, adv_epochs=rounds)
-    return settings
-
-
-PRECISIONS = ("float32", "bfloat16")
-
-
-def precision_settings(cfg):
-    """Each precision pretrains its own D and trains adversarially from one shared MLE pretraining."""
-    return {p: {"d_precision": p} for p in PRECISIONS}
-
-
-def _ablation_name(n):
-    return f"n{n}" if n else "no_rollout"
 
 
 # -- reading runs ------------------------------------------------------------------------------------------
@@ -177,7 +136,7 @@ def _ablation_label(name):
 
 
 def rollout_ablation(root):
-    settings = [_ablation_name(n) for n in ROLLOUT_NS] + ["n16_delayed"]
+    settings = [ablation_name(n) for n in ROLLOUT_NS] + ["n16_delayed"]
     runs = collect(root, settings)
     spreads = [read_json(p) for p in sorted(Path(root).glob("seed*/reward_variance.json"))]
     rows = []
@@ -276,7 +235,6 @@ SUMMARIES = {"strategies": strategies, "no_pretraining": no_pretraining, "rollou
 def write(study, root):
     """<root>/<study>.json (everything), .csv (one row per panel / run / setting, no curves), .md (the sentences)
     and the figure <root>/<FIGURES[study]>.png, from the saved runs. Returns the summary."""
-    from . import plots
     root = Path(root)
     summary = SUMMARIES[study](root)
     rows = summary.get("panels") or summary.get("rows") or summary.get("runs") or []

@@ -9,8 +9,9 @@ import numpy as np
 import tensorflow as tf
 
 from ..results import read_json, write_json
-from ..rollout import repeated_rewards
-from .experiment import SyntheticExperiment, pretrain_config
+from ..train.rollout import repeated_rewards
+from .sweep import pretrain_config
+from .synthetic import SyntheticExperiment
 
 
 def reward_spread(rollout_gen, disc, seqs, ns, repeats, seed, chunk=4096):
@@ -35,7 +36,7 @@ def measure(cfg, pre_dir, ns, repeats, batch):
     exp = SyntheticExperiment(pretrain_config(cfg, with_d=True), pre_dir, progress=False, log=lambda *_: None)
     if not exp.restore():
         raise FileNotFoundError(f"no pretraining checkpoint in {pre_dir}")
-    gen, disc = exp.state.gen, exp.state.disc
+    gen, disc = exp.state.models.gen, exp.state.models.disc
     seqs = gen.sample(batch, tf.constant([cfg.seed, 7], tf.int64))
     return reward_spread(gen, disc, seqs, ns, repeats, [cfg.seed, 8], cfg.rollout_chunk)
 

@@ -1,0 +1,64 @@
+"""What each study of how SeqGAN behaves runs: {setting name: config overrides}, scaled by the preset's rounds.
+Their summaries from saved runs are in report/studies.py. Pure Python: the report layer imports these names.
+
+- strategies (Figure 3): SeqGAN under four (g-steps, d-steps, k) schedules after one shared pretraining.
+- no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
+- rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
+- precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining.
+And Table 1's rows, every method from each seed's one shared MLE pretraining.
+"""
+
+# Table 1 / Figure 2 (report/table1.py reads the runs by these names). "as run": the authors' earlier baseline code
+# as it really ran (PAPER.md): SS teacher-forced every token, PG-BLEU used nltk < 3.3's BLEU (orders without a match
+# skipped), one rollout per prefix, and both stepped Adam at lr 1e-3.
+TABLE1 = {"mle": {"method": "mle"},
+          "ss": {"method": "ss"},
+          "ss_as_run": {"method": "ss_as_run", "adv_lr": 1e-3},
+          "pg_bleu": {"method": "pg_bleu"},
+          "pg_bleu_as_run": {"method": "pg_bleu", "bleu_smoothing": "legacy", "bleu_rollout_num": 1, "adv_lr": 1e-3},
+          "seqgan": {"method": "seqgan"}}
+
+# Figure 3's panels (PAPER.md): (g-steps, d-steps, k) and the share of the preset's rounds each runs. A round of
+# (a) costs 100 g-steps and of (b) 30 g-steps + 30 D epochs, so they run fewer rounds, evaluated after each.
+STRATEGIES = {"g100_d1_k10": (100, 1, 10, 0.1), "g30_d1_k30": (30, 1, 30, 0.2),
+              "g1_d1_k10": (1, 1, 10, 1.0), "g1_d5_k3": (1, 5, 3, 1.0)}
+
+
+def strategy_settings(cfg):
+    """The panels share one D pretraining (cfg's epochs per step), so every panel starts from the same G and D."""
+    return {name: dict(g_steps=g, d_steps=d, d_epochs=k, pretrain_d_epochs=cfg.d_pretrain_epochs,
+                       adv_epochs=max(1, round(cfg.adv_epochs * share)), eval_every=1 if share < 1 else cfg.eval_every)
+            for name, (g, d, k, share) in STRATEGIES.items()}
+
+
+def no_pretraining_settings(cfg):
+    """Same rounds for all; the untrained G starts from the same random init the pretrained run starts MLE from."""
+    return {"pretrained": {},
+            "no_pretraining": dict(pretrain_g_epochs=0, pretrain_d_steps=0),
+            "no_pretraining_brief_d": dict(pretrain_g_epochs=0, pretrain_d_steps=max(1, cfg.pretrain_d_steps // 5))}
+
+
+ROLLOUT_NS = (0, 1, 4, 16, 64)        # 0 = no rollout: every step's reward is D(Y_1:T)
+
+
+def ablation_settings(cfg):
+    """Half the preset's rounds (a round costs about linearly in N, so N = 64 is the dearest), from one shared
+    MLE + D start."""
+    rounds = max(1, cfg.adv_epochs // 2)
+    settings = {ablation_name(n): dict(rollout_num=n, adv_epochs=rounds) for n in ROLLOUT_NS}
+    settings["n16_delayed"] = dict(rollout_num=16, rollout_policy="delayed", rollout_beta=0.8, adv_epochs=rounds)
+    return settings
+
+
+PRECISIONS = ("float32", "bfloat16")
+
+
+def precision_settings(cfg):
+    """Each precision pretrains its own D and trains adversarially from one shared MLE pretraining."""
+    return {p: {"d_precision": p} for p in PRECISIONS}
+
+
+def ablation_name(n):
+    return f"n{n}" if n else "no_rollout"
+
+

@@ -1,0 +1,1 @@
+"""Tables and figures as functions of result files. Nothing here imports TensorFlow (tested)."""

@@ -1,0 +1,47 @@
+"""The benchmark's markdown report from its result dict (reproduce/benchmark.py writes both)."""
+
+
+def markdown(result, paper_projection=None):
+    lines = [f"# Benchmark: preset `{result['preset']}` on `{result['machine']}`", "",
+             f"TensorFlow {result['tensorflow']}, {result['platform']}; medians of {result['repeats']} runs "
+             "after a warm-up.", "",
+             "| phase | median s | runs s | outside graphs |", "|---|---|---|---|"]
+    for name, p in result["phases"].items():
+        lines.append(f"| {name} | {p['median_s']:.3f} | {', '.join(map(str, p['runs_s']))} | "
+                     f"{100 * result['profile'][name]['outside_graph_frac']:.1f}% |")
+    r = result["rollout"]
+    lines += ["", f"Rollout of one batch: vectorised {r['vectorised_s']:.3f} s in {r['graph_calls_vectorised']} "
+              f"graph call" + (f"; naive loop {r['naive_s']:.3f} s in {r['graph_calls_naive']} calls: "
+                               f"**{r['speedup']:.1f}x**" if "naive_s" in r else "") + ".",
+              f"Its parts, timed apart: G sampling the completions {r['g_sampling_s']:.3f} s, D scoring them "
+              f"{r['d_scoring_s']:.3f} s ({r['d_gflop']:.1f} GFLOP at {r['d_gflop_per_s']:.0f} GFLOP/s; a "
+              f"highway-shaped float32 matmul runs at {r['matmul_gflop_per_s']:.0f} GFLOP/s here)."
+              + (f" The naive loop does the same D FLOPs, so even with G free and D at the matmul's rate the "
+                 f"ratio could be at most {r['speedup_bound']:.1f}x on this machine." if "naive_s" in r else "")]
+    proj = result["projected_s"]
+    lines += ["", "Projected schedule of this preset: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in proj.items())
+              + f"; total {sum(proj.values()) / 60:.1f} min."]
+    if paper_projection:
+        lines += [f"Projected `paper` schedule at these rates: {sum(paper_projection.values()) / 3600:.2f} h ("
+                  + ", ".join(f"{k} {v / 3600:.2f} h" for k, v in paper_projection.items()) + ")."]
+    lines += ["", "Where the Python-side time goes (top functions by own time, per phase):", ""]
+    for name, p in result["profile"].items():
+        lines.append(f"- {name}: graph {100 * p['graph_frac']:.1f}%, eager ops {100 * p['eager_frac']:.1f}%; "
+                     + "; ".join(p["top_outside"][:3]))
+    return "\n".join(lines) + "\n"
+
+
+def variants_markdown(v):
+    base = v["precision"]["float32"]
+    lines = ["", "D variants, side by side on one chunk (ratios to float32 graph mode):", "",
+             "| variant | training samples/s | ratio | inference seqs/s | ratio |", "|---|---|---|---|---|"]
+    for name, r in v["precision"].items():
+        if isinstance(r, dict):
+            lines.append(f"| {name} | {r['train_samples_per_s']:.0f} | "
+                         f"{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}x | "
+                         f"{r['infer_seqs_per_s']:.0f} | {r['infer_seqs_per_s'] / base['infer_seqs_per_s']:.2f}x |")
+    lines += ["", f"bfloat16 vs float32 D(Y), same weights: max |difference| "
+              f"{v['precision']['bfloat16_max_abs_dprob']:.4f}.", "",
+              "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]
+    lines += [f"| {k} | {s:.0f} |" for k, s in v["threads"].items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,113 @@
+"""Tables 2 and 4 (and any corpus table) from per-seed metrics.json files: mean ± std over seeds, Welch p-values of
+SeqGAN vs MLE, the real-data row, sample texts. `rewrite_table` rebuilds a table from its files alone."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics.stats import mean_std, welch
+from ..results import atomic_write, read_json, write_csv, write_json
+
+MODELS = ("mle", "seqgan")
+# (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
+COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_m1", "BLEU-2 m1 (a)"), ("bleu2_train", "BLEU-2 (b)"),
+           ("bleu2_m1_train", "BLEU-2 m1 (b)"), ("bleu2_punct", "BLEU-2 (a) + punct."),
+           ("bleu2_train_punct", "BLEU-2 (b) + punct."), ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
+MUSIC_COLUMNS = [("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"), ("mse", "MSE"), ("self_bleu4", "Self-BLEU-4"),
+                 ("nll_test", "NLL-test")]
+PAPER = {"poetry": {"mle": {"BLEU-2": 0.667}, "seqgan": {"BLEU-2": 0.7389}, "real": {"BLEU-2": 0.746}},
+         "music": {"mle": {"bleu4": 0.9210, "mse": 22.38}, "seqgan": {"bleu4": 0.9406, "mse": 20.62}}}
+POEM_NOTE = ("Every row is scored the same way within a protocol: as many hypotheses as there are test poems, "
+             "nltk sentence BLEU of each against the whole reference set, averaged. (a) references = the test "
+             "poems (the paper's stated protocol); its real row = as many training poems (fixed-seed choice). "
+             "(b) references = the training poems; its real row = the test poems, which are not among them. "
+             "+ punct.: the marks ，。，。 put back at their fixed places in hypotheses and references alike (every "
+             "poem has them, so they are free matches). m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, "
+             "leave-one-out, without punctuation; NLL-test: per-token NLL of the test set. The paper's real-data "
+             "level is reached only with the large reference set of (b); under (a) real poems score far lower, so "
+             "(b) is most likely what the paper's numbers measure.")
+MUSIC_NOTE = ("Every row is scored identically: the same references (every test tune), as many hypotheses as test "
+              "tunes, the same tokens. "
+              "BLEU-4: nltk sentence BLEU-4 of each generated 32-step tune against every test tune, averaged; m1 = "
+              "nltk method1 smoothing. MSE: for each generated tune, the mean over its 32 steps of the squared "
+              "pitch difference (semitones²) to the closest test tune, averaged. Real: as many training tunes "
+              "(never in the test set: the split is by tune) scored the same way, i.e. what a G sampling the "
+              "true distribution would get. Self-BLEU-4: leave-one-out, unsmoothed; NLL-test: per-token NLL of "
+              "the test set.")
+
+
+def table2(runs, real, experiment="poetry"):
+    return table(runs, real, COLUMNS, PAPER.get(experiment), experiment)
+
+
+def table(runs, real, columns=COLUMNS, paper=None, experiment=None):
+    """Rows of a metrics table from per-seed metrics.json dicts (`runs`) and the real-data metrics: mean, std over
+    seeds, and the two-sided Welch p-value of SeqGAN vs MLE per metric. `columns`: (key, header) of the main ones."""
+    measured = [k for k in runs[0]["models"]["mle"] if k not in ("epoch", "n_generated")]
+    keys = [k for k, _ in columns if k in measured] + [k for k in measured if k not in dict(columns)]
+    rows = [{"model": "real", "seeds": 0, **{k: real.get(k) for k in keys}}]
+    for model in MODELS:
+        row = {"model": model, "seeds": len(runs)}
+        for k in keys:
+            row[k], row[f"{k}_std"] = mean_std([r["models"][model][k] for r in runs])
+        rows.append(row)
+    p = {"model": "p (seqgan vs mle)", "seeds": len(runs)}
+    for k in keys:
+        if rows[1][k] is not None and rows[2][k] is not None:
+            p[k] = welch([r["models"]["mle"][k] for r in runs], [r["models"]["seqgan"][k] for r in runs])["p"]
+            p[k] = None if np.isnan(p[k]) else p[k]                     # undefined (no variance): JSON null
+    return {"rows": rows + [p], "keys": keys, "seeds": [r["seed"] for r in runs], "paper": paper,
+            "experiment": experiment, "columns": dict(columns), "data": runs[0]["data"]}
+
+
+def _cell(row, key):
+    value = row.get(key)
+    if value is None:
+        return "—"
+    if row["model"].startswith("p "):
+        return f"{value:.2g}"
+    std = row.get(f"{key}_std")
+    return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
+
+
+def read_samples(run_dir, model, text_name="poems") -> list[str]:
+    """The rendered samples CorpusExperiment kept for `model` in one seed's directory (separated by blank lines)."""
+    return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")
+
+
+def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name="poems", examples=3):
+    """<name>.json (everything, and what `rewrite_table` needs), <name>.csv (one row per model, every metric),
+    <name>.md (the main columns, the paper's numbers, `note`, and the first `examples` samples of each model from
+    the first seed's directory)."""
+    table = {**table, "title": title, "note": note, "text_name": text_name}
+    columns = list(table["columns"].items())
+    write_json(out_dir / f"{name}.json", table)
+    write_csv(out_dir / f"{name}.csv", table["rows"],
+              ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
+    lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in columns) + " |"
+              for row in table["rows"]]
+    if table.get("paper"):
+        paper = "; ".join(f"{m} " + ", ".join(f"{table['columns'].get(k, k)} {v}" for k, v in values.items())
+                          for m, values in table["paper"].items())
+        lines += ["", f"Paper (smoothing not stated): {paper}."]
+    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. {note} "
+              f"All variants in {name}.csv / {name}.json."]
+    first = out_dir / f"seed{table['seeds'][0]}"
+    for model in MODELS:
+        samples = read_samples(first, model, text_name)[:examples]
+        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(samples).split("\n"),
+                  "```"]
+    atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
+
+
+def rewrite_table(out_dir, name="table2"):
+    """Rebuild <name>.{md,csv,json} from the seed<k>/metrics.json under out_dir and what the existing <name>.json
+    keeps (the real-data row, which depends only on the data; columns, paper numbers, title, note): no training,
+    no data needed."""
+    old = read_json(out_dir / f"{name}.json")
+    runs = [read_json(p) for p in sorted(out_dir.glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))]
+    real = next(r for r in old["rows"] if r["model"] == "real")
+    title = old.get("title") or (out_dir / f"{name}.md").read_text(encoding="utf-8").split("\n", 1)[0].lstrip("# ")
+    write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
+                title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"))
