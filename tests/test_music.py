@@ -1,4 +1,4 @@
-"""Music (issue 9): MIDI encoding and round trip, split by tune, BLEU-4 vs nltk, the MSE, the script, bad input."""
+"""Music (Table 4): MIDI encoding and round trip, split by tune, BLEU-4 vs nltk, the MSE, the script, bad input."""
 import json
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Your own data (issue 10): padding with <eos>, vocabulary, end token and temperature in sampling, the train/sample
+"""Your own data: padding with <eos>, vocabulary, end token and temperature in sampling, the train/sample
 command line end to end in fresh processes, and one-line errors for bad input."""
 import contextlib
 import io

@@ -1,4 +1,4 @@
-"""Poems (issue 6): parsing and filtering, vocabulary, split and cache, metric wiring, the script, bad input."""
+"""Poems (Table 2): parsing and filtering, vocabulary, split and cache, metric wiring, the script, bad input."""
 import io
 import json
 import tarfile
