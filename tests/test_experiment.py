@@ -105,7 +105,7 @@ def test_extending_a_finished_run_equals_the_longer_run(smoke_adv2, smoke_run, t
     run = copy_run(smoke_adv2[0], tmp_path / "run")
     main(SCRIPT, "--preset", "smoke", "--adv_epochs", "4", "--out", run)
     printed = capsys.readouterr().out
-    assert "extended: adv_epochs = 4" in printed and "NLL-oracle: random init" in printed
+    assert "phase length now: adv_epochs = 4" in printed and "NLL-oracle: random init" in printed
     m, samples, curve = read_results(run)
     m_ref, samples_ref, curve_ref = read_results(smoke_run[0])
     assert m["resumed_from"] == [4, 2, 2] and m["config"]["adv_epochs"] == 4

@@ -81,7 +81,7 @@ class Experiment:
             self.hist.pop("projected", None)      # it projected another schedule
         self.resumed_from = [int(x) for x in self.state.done.numpy()]
         self.log(f"resumed from {latest}: {dict(zip(PHASES, self.resumed_from))} units done"
-                 + (f"; extended: {', '.join(f'{k} = {getattr(self.cfg, k)}' for k in extended)}" if extended else ""))
+                 + (f"; phase length now: {', '.join(f'{k} = {getattr(self.cfg, k)}' for k in extended)}" if extended else ""))
         return True
 
     def save(self):
