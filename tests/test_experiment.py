@@ -185,7 +185,7 @@ def test_nan_loss_stops_with_phase_and_step_and_keeps_last_checkpoint(tmp_path, 
     exp = SyntheticExperiment(SMOKE, tmp_path, progress=False)
     with pytest.raises(Diverged, match="MLE pretraining loss is nan at step 3"):
         exp.run()
-    assert exp.manager.latest_checkpoint.endswith("ckpt-2")     # epochs 1-2 kept, epoch 3 never saved
+    assert exp.checkpoints.manager.latest_checkpoint.endswith("ckpt-2")     # epochs 1-2 kept, epoch 3 never saved
     assert not (tmp_path / "metrics.json").exists()
 
 

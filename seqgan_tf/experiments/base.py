@@ -87,10 +87,6 @@ class Experiment:
     def save(self):
         self.checkpoints.save(self.hist)
 
-    @property
-    def manager(self):
-        return self.checkpoints.manager
-
     # -- evaluation ------------------------------------------------------------------------------------
     def evaluate(self, phase, epoch):
         """Score G, append to the curve and return the metrics. Scoring seeds depend on (seed, epoch) only,

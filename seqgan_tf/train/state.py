@@ -132,7 +132,3 @@ class Checkpoints:
         self.dir.mkdir(parents=True, exist_ok=True)
         write_json(self.dir / "config.json", self.state.cfg.to_dict())    # the config resumes are checked against
         self.manager.save(checkpoint_number=int(sum(self.state.done.numpy())))
-
-    @property
-    def latest(self):
-        return self.manager.latest_checkpoint
