@@ -12,7 +12,6 @@ a per-word one would be.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import tensorflow as tf
 
@@ -20,7 +19,7 @@ from .. import config as config_lib
 from ..metrics.bleu import ReferenceBLEU
 from ..metrics.corpus import text_metrics
 from ..metrics.nll import nll_test, sample_many
-from ..report.tables import MODELS, read_samples
+from ..report.tables import MODELS, read_samples, seed_metrics
 from ..results import atomic_write, read_json, write_json, write_samples
 from .base import Experiment
 
@@ -98,7 +97,7 @@ def rescore(out_dir, metrics, parse, text_name="poems"):
     """Score every seed's kept samples (<out_dir>/seed<k>/<model>_<text_name>.txt) again with `metrics`, without
     training: each metrics.json's models get the new values (NLL-test and the rest stay). Returns the runs."""
     runs = []
-    for path in sorted(Path(out_dir).glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:])):
+    for path in seed_metrics(out_dir):
         run = read_json(path)
         for model in MODELS:
             hyps = [parse(t) for t in read_samples(path.parent, model, text_name)]

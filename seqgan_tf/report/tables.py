@@ -2,6 +2,8 @@
 SeqGAN vs MLE, the real-data row, sample texts. `rewrite_table` rebuilds a table from its files alone."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..metrics.stats import mean_std, welch
@@ -69,6 +71,11 @@ def _cell(row, key):
     return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
 
 
+def seed_metrics(out_dir) -> list:
+    """The seed<k>/metrics.json files under out_dir, in seed order."""
+    return sorted(Path(out_dir).glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))
+
+
 def read_samples(run_dir, model, text_name="poems") -> list[str]:
     """The rendered samples CorpusExperiment kept for `model` in one seed's directory (separated by blank lines)."""
     return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")
@@ -106,7 +113,7 @@ def rewrite_table(out_dir, name="table2"):
     keeps (the real-data row, which depends only on the data; columns, paper numbers, title, note): no training,
     no data needed."""
     old = read_json(out_dir / f"{name}.json")
-    runs = [read_json(p) for p in sorted(out_dir.glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))]
+    runs = [read_json(p) for p in seed_metrics(out_dir)]
     real = next(r for r in old["rows"] if r["model"] == "real")
     title = old.get("title") or (out_dir / f"{name}.md").read_text(encoding="utf-8").split("\n", 1)[0].lstrip("# ")
     write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
