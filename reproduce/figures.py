@@ -5,7 +5,9 @@
 
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
 its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
-rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), and each table2.json / table4.json (rebuilds Table 2 / Table 4 from its seeds).
+rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), each table2.json /
+table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds) and each temperature.json (the temperature sweep's
+crossing table and quality-diversity figure).
 """
 import argparse
 import sys
@@ -14,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seqgan_tf import cli  # noqa: E402  (no TensorFlow anywhere below: tests/test_figures.py checks it)
-from seqgan_tf.report import plots, studies, table1, tables  # noqa: E402
+from seqgan_tf.report import plots, studies, table1, tables, temperature  # noqa: E402
 
 
 def main(argv=None):
@@ -31,7 +33,7 @@ def main(argv=None):
                 table1.write(d)
                 plots.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]
-        for name in ("table2", "table4"):            # poems, music
+        for name in ("table2", "table3", "table4"):            # poems, speeches, music
             for path in sorted(root.rglob(f"{name}.json")):
                 tables.rewrite_table(path.parent, name)
                 written.append(path.parent / f"{name}.md")
@@ -39,6 +41,9 @@ def main(argv=None):
             for path in sorted(root.rglob(f"{study}.json")):
                 studies.write(study, path.parent)
                 written.append(path.parent / f"{studies.FIGURES[study]}.png")
+        for path in sorted(root.rglob("temperature.json")):
+            temperature.write(path.parent)
+            written.append(path.parent / "temperature.png")
         print("\n".join(map(str, written)) or f"no results found under {root}")
 
 

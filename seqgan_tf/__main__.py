@@ -3,12 +3,16 @@
     python -m seqgan_tf train --corpus FILE [--tokenize word|char] [--max-len N] [--truncate] [--max-vocab N]
                               [--preset small|quick|paper|smoke] [--<config field> VALUE ...] --out DIR
     python -m seqgan_tf sample DIR [-n 20] [--temperature T] [--seed S] [--model seqgan|mle] [--ids]
+    python -m seqgan_tf sweep DIR [--alphas 0.5,0.8,1,1.25,2]   # quality vs diversity over temperatures
     python -m seqgan_tf data [--fetch NAME|all]     # where each dataset is found (or would be fetched from)
 
 `train` reads one sequence per line, pads each with <eos> to the longest line (or --max-len) plus one, splits off a
 test set, runs MLE then SeqGAN (resuming if DIR holds a checkpoint of the same config) and saves the generators,
 vocabulary and config in DIR with BLEU-2..4, Self-BLEU-2 and NLL-test in DIR/metrics.json.
 `sample` prints one generated line each, cut at its end token (with --ids: the ids up to and including it).
+`sweep` samples both generators at each inverse temperature α (logits × α; --temperature of `sample` is 1 / α) and
+writes DIR/temperature/: BLEU-2 against the test lines (quality) with NLL-test and Self-BLEU-2 (diversity) per α,
+the figure, and the α at which MLE matches SeqGAN's BLEU-2.
 """
 import argparse
 import sys
@@ -67,6 +71,23 @@ def sample(args):
             print(saved.decode(row))
 
 
+def sweep(args):
+    from .saved_model import load_model
+    saved = load_model(args.dir)
+    from .experiments.temperature import ALPHAS, parse_alphas
+    alphas = parse_alphas(args.alphas) if args.alphas else ALPHAS
+    prepared = saved.prepared_corpus()
+    cli.quiet_tensorflow()
+    from .experiments.temperature import corpus_sweep
+    from .metrics.bleu import ReferenceBLEU
+    from .metrics.corpus import text_metrics
+    from .report import temperature
+    references = ReferenceBLEU(prepared.unpadded("test"), max_n=4)
+    result = corpus_sweep([saved.path], prepared, lambda hyps: text_metrics(hyps, references), [saved.cfg], alphas)
+    out = saved.path / "temperature"
+    print(temperature.write(out, result) + f"\nWritten to {out}/ (temperature.png, temperature.csv, crossing.md)")
+
+
 def data(args):
     names = [] if args.fetch is None else list(sources.DATASETS) if args.fetch == "all" else [args.fetch]
     for name in names:
@@ -96,11 +117,14 @@ def main(argv=None):
     s.add_argument("--seed", type=int, default=0, help="same seed, same lines (default 0)")
     s.add_argument("--model", choices=("seqgan", "mle"), default="seqgan", help="which generator (default seqgan)")
     s.add_argument("--ids", action="store_true", help="print token ids instead of text")
+    w = commands.add_parser("sweep", help="quality vs diversity of a saved model over sampling temperatures")
+    w.add_argument("dir", help="the --out directory of a finished `train`")
+    w.add_argument("--alphas", help="inverse temperatures, comma-separated (default 0.5 .. 2, fine near 1)")
     d = commands.add_parser("data", help="where each dataset is found, or fetch it (checked by sha256)")
     d.add_argument("--fetch", choices=[*sources.DATASETS, "all"], help="find or download this dataset")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
-        {"train": train, "sample": sample, "data": data}[args.command](args)
+        {"train": train, "sample": sample, "sweep": sweep, "data": data}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,9 @@ PRESETS = {
     # under an hour on 2 CPU cores (the paper schedule prints its projection: more than a day a seed there).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
+    # Speeches (reproduce/speech_bleu.py's default): the poetry schedule on ~14,500 training sentences of 21 tokens.
+    "speech": Config(preset="speech", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
+                     adv_epochs=30, d_steps=1, rollout_num=8),
     # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`'s default):
     # the paper's G, a D with the paper's small windows and fewer filters, a short schedule (README: the worked
     # example's time).
@@ -269,6 +272,14 @@ def parse(argv=None, description: str = "") -> Config:
     parser = argparse.ArgumentParser(description=description)
     add_arguments(parser)
     return from_args(parser.parse_args(argv))
+
+
+def from_dict(saved: dict) -> Config:
+    """A Config from `to_dict()` output (a run's config.json): fields this version lacks are dropped, fields the
+    saved one lacks take the paper's values."""
+    names = {f.name for f in dataclasses.fields(Config)}
+    return replace(PRESETS["paper"], **{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+                                        if k in names})
 
 
 def replace(cfg: Config, **changes) -> Config:

@@ -63,6 +63,13 @@ class SavedModel:
             raise ValueError(f"{weights}: does not fit the saved config ({first})") from None
         return gen
 
+    def prepared_corpus(self) -> corpus.PreparedCorpus:
+        """The train/test split the model was trained and scored on (kept in the run directory)."""
+        found = sorted(p.parent for p in self.path.glob("data-*/stats.json"))
+        if len(found) != 1:
+            raise ValueError(f"{self.path}: expected one prepared corpus (data-*/), found {len(found)}")
+        return corpus.load_prepared(found[0])
+
     def decode(self, ids) -> str:
         return corpus.detokenize(corpus.strip_end(self.vocab.decode(ids), corpus.END), self.mode)
 
@@ -87,10 +94,8 @@ def load_model(path) -> SavedModel:
     missing = [k for k in GENERATOR_FIELDS if k not in saved]
     if missing:
         raise ValueError(f"{path}: saved config lacks {', '.join(missing)} (saved by another version?)")
-    fields = {f.name for f in dataclasses.fields(config_lib.Config)}
     # Fields unknown here were added by a newer version without bumping the format, so they do not matter here.
-    cfg = config_lib.replace(config_lib.PRESETS["paper"],
-                             **{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items() if k in fields})
+    cfg = config_lib.from_dict(saved)
     vocab = corpus.Vocabulary.load(path / meta["vocab"])
     if len(vocab) != cfg.vocab_size or corpus.END not in vocab or vocab.index[corpus.END] != cfg.end_token:
         raise ValueError(f"{path}: {meta['vocab']} ({len(vocab)} tokens) does not match the saved config "

@@ -54,7 +54,7 @@ def test_poem_protocols_use_disjoint_real_rows_and_equal_counts(poems):
     assert len(m.real_hyps["test"]) == len(poems.test) and not {tuple(s) for s in m.real_hyps["test"]} & test
     # protocol (b): references are the training poems; its real row is the test poems, not among them
     assert {tuple(s) for s in m.real_hyps["train"]} == test and not test & train
-    assert len(m.refs["test", False].refs) == len(poems.test) and len(m.refs["train", False].refs) == len(poems.train)
+    assert len(m.refs["test", ""].refs) == len(poems.test) and len(m.refs["train", ""].refs) == len(poems.train)
     # a hypothesis that is a reference of one protocol scores 1 there, and less under the other
     hyps = [poems.train[0]] * 3
     scored = m(hyps)

@@ -224,3 +224,27 @@ def test_sample_missing_or_unfinished_directory_is_one_line(tmp_path, capsys):
     """sample on a missing directory, or one without a finished model, says so in one line."""
     _one_line_error(capsys, "sample", tmp_path / "nope", pattern=r"nope: no such directory")
     _one_line_error(capsys, "sample", tmp_path, pattern=r"no model.json")
+
+
+def test_sweep_reproduces_the_saved_metrics_at_alpha_one(trained, capsys):
+    """`sweep DIR` scores both saved generators at each α; at α = 1 BLEU-2, Self-BLEU-2 and NLL-test are the ones
+    `train` saved, and the figure and the crossing table are written in DIR/temperature/."""
+    out, _ = trained
+    capsys.readouterr()
+    main(CLI, "sweep", out, "--alphas", "0.5,2")
+    assert "BLEU-2" in capsys.readouterr().out
+    result = json.loads((out / "temperature" / "temperature.json").read_text())
+    saved = json.loads((out / "metrics.json").read_text())["models"]
+    assert {r["model"] for r in result["runs"]} == {"mle", "seqgan"}
+    for r in result["runs"]:
+        at_one = next(p for p in r["points"] if p["alpha"] == 1.0)
+        for key in ("bleu2", "self_bleu2", "nll_test"):
+            assert at_one[key] == saved[r["model"]][key], (r["model"], key)
+    for name in ("temperature.png", "temperature_self_bleu2.png", "crossing.md", "temperature.csv"):
+        assert (out / "temperature" / name).stat().st_size > 0
+
+
+def test_sweep_bad_input_is_one_line(trained, tmp_path, capsys):
+    out, _ = trained
+    _one_line_error(capsys, "sweep", out, "--alphas", "1,-2", pattern="positive")
+    _one_line_error(capsys, "sweep", tmp_path, pattern="no model.json")

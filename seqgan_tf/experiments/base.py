@@ -28,6 +28,7 @@ from ..train.state import PHASES, Checkpoints, State
 # What tf.summary.scalar writes, without needing the tensorboard package to write it (only to view it).
 _SCALAR = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
                                       data_class=summary_pb2.DATA_CLASS_SCALAR)
+BEST_WEIGHTS = "best_generator.weights.h5"
 LABELS = {"pretrain_g": "MLE pretraining", "pretrain_d": "D pretraining", "adversarial": "adversarial"}
 
 
@@ -36,6 +37,7 @@ class Experiment:
     the metrics dict. `init_from`: a directory holding a finished shared pretraining (experiments/sweep.py): a run
     with no checkpoint of its own starts from that one's, so every method of a seed shares one MLE pretraining."""
     experiment = "experiment"
+    keep_best = None          # a metric (lower is better) whose best evaluation's G is kept in BEST_WEIGHTS
 
     def __init__(self, cfg, out_dir, progress=True, log=None, init_from=None):
         self.cfg, self.out = cfg, Path(out_dir)
@@ -92,9 +94,20 @@ class Experiment:
         """Score G, append to the curve and return the metrics. Scoring seeds depend on (seed, epoch) only,
         so evaluating more or less often never changes training."""
         metrics = self.score(epoch)
+        key = self.keep_best
+        if key in metrics and all(metrics[key] < c[key] for c in self.hist["curve"] if key in c):
+            self._keep_generator(epoch)
         self.hist["curve"].append({"phase": phase, "epoch": epoch, **metrics})
         self.last_eval = epoch
         return metrics
+
+    def _keep_generator(self, epoch):
+        """G's weights at the best `keep_best` evaluation so far (the early-stopped model, for later sampling,
+        e.g. the temperature sweep); replaced atomically."""
+        tmp = self.out / "best.tmp.weights.h5"
+        self.state.models.gen.save_weights(str(tmp))
+        tmp.replace(self.out / BEST_WEIGHTS)
+        self.hist["best_weights_epoch"] = epoch
 
     def eval_seed(self, epoch):
         return tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64)

@@ -115,6 +115,12 @@ class MusicExperiment(CorpusExperiment):
     text_name = "tunes"
 
 
+class SpeechExperiment(CorpusExperiment):
+    """Obama speeches (Table 3): one sentence a line in {mle,seqgan}_speeches.txt; pass metrics=ProtocolMetrics."""
+    experiment = "speeches"
+    text_name, text_sep = "speeches", "\n"
+
+
 class TextExperiment(CorpusExperiment):
     """Your own text (`python -m seqgan_tf train`): one line of text per sample, in {mle,seqgan}_text.txt."""
     experiment = "text"

@@ -46,6 +46,7 @@ class SyntheticExperiment(Experiment):
     """Writes, besides the common files, samples.txt (the final evaluation's samples, the official format) and
     samples_nll.txt (each one's oracle NLL)."""
     experiment = "synthetic"
+    keep_best = "nll_valid"
 
     def __init__(self, cfg, out_dir, progress=True, log=None, init_from=None):
         self.oracle = load_oracle(cfg)

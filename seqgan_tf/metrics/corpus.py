@@ -47,29 +47,31 @@ def held_out_metrics(data, metrics, n, seed) -> dict:
     return metrics([data.train[i] for i in np.sort(pick)])
 
 
-class PoemMetrics:
-    """Table 2's metrics under two reference protocols, each scored with and without the punctuation, every row
-    (generated or real) as many hypotheses as there are test poems:
-    - "test" (the paper's stated protocol): references = the held-out test poems. Its real row is that many
-      training poems (a fixed-seed choice), never the references themselves.
-    - "train": references = the training poems, the large real set that the paper's real-data level implies.
-      Its real row is the test poems, which are not among those references.
-    Keys: bleu{n}[_m1] for "test", bleu{n}[_m1]_train for "train", each also with _punct (，。，。 put back at their
-    fixed places, in hypotheses and references alike); self_bleu2 (without punctuation)."""
+class ProtocolMetrics:
+    """A text table's metrics under two reference protocols, every row (generated or real) as many hypotheses as
+    there are test sequences, each text scored as its tokens up to the end token:
+    - "test" (the paper's stated protocol): references = the held-out test sequences. Its real row is that many
+      training sequences (a fixed-seed choice), never the references themselves.
+    - "train": references = the training sequences, the large real set that the paper's real-data levels imply.
+      Its real row is the test sequences, which are not among those references.
+    Keys: bleu{n}[_m1] for "test", bleu{n}[_m1]_train for "train", each also with every suffix of VARIANTS (a
+    transformation applied to hypotheses and references alike); self_bleu2 of the plain text."""
     PROTOCOLS = ("test", "train")
+    VARIANTS = {"": None}
 
     def __init__(self, data, seed=0):
-        pick = np.random.default_rng(seed).choice(len(data.train), len(data.test), replace=False)
-        self.real_hyps = {"test": [data.train[i] for i in np.sort(pick)], "train": list(data.test)}
-        self.refs = {(p, punct): ReferenceBLEU([punctuated(s) if punct else s for s in getattr(data, p)], max_n=4)
-                     for p in self.PROTOCOLS for punct in (False, True)}
+        train, test = data.unpadded("train"), data.unpadded("test")
+        pick = np.random.default_rng(seed).choice(len(train), len(test), replace=False)
+        self.real_hyps = {"test": [train[i] for i in np.sort(pick)], "train": test}
+        self.refs = {(p, v): ReferenceBLEU([fn(t) if fn else t for t in (test if p == "test" else train)], max_n=4)
+                     for p in self.PROTOCOLS for v, fn in self.VARIANTS.items()}
 
     def __call__(self, hyps, protocols=PROTOCOLS) -> dict:
         out = {}
         for protocol in protocols:
-            for punct in (False, True):
-                suffix = ("" if protocol == "test" else "_" + protocol) + ("_punct" if punct else "")
-                scored = text_metrics([punctuated(h) if punct else h for h in hyps], self.refs[protocol, punct])
+            for variant, fn in self.VARIANTS.items():
+                suffix = ("" if protocol == "test" else "_" + protocol) + variant
+                scored = text_metrics([fn(h) if fn else h for h in hyps], self.refs[protocol, variant])
                 out.update({f"{k}{suffix}": v for k, v in scored.items() if k != "self_bleu2"})
         out["self_bleu2"] = self_bleu(hyps, 2) if len(hyps) > 1 else None
         return out
@@ -82,6 +84,14 @@ class PoemMetrics:
             out.update({k: v for k, v in scored.items() if k != "self_bleu2"})
         out["self_bleu2"] = self_bleu(self.real_hyps["test"], 2)
         return out
+
+
+class PoemMetrics(ProtocolMetrics):
+    """Table 2's: each protocol also with the punctuation (，。，。 put back at their fixed places: `_punct` keys)."""
+
+    def __init__(self, data, seed=0):
+        self.VARIANTS = {"": None, "_punct": punctuated}
+        super().__init__(data, seed)
 
 
 POEM_MARKS = {5: "，", 10: "。", 15: "，", 20: "。"}     # after the n-th character: shi.txt's layout in every poem

@@ -8,11 +8,24 @@ def _sequence_nll(model, seqs):
     return -tf.reduce_sum(model.token_log_probs(seqs), axis=1)
 
 
-def sequence_nll(model, seqs, batch=1000):
-    """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model`, as a numpy (N,) array.
-    Batched because the (batch, T, V) logits of 10,000 sequences would need 4 GB at V = 5,000."""
+@tf.function
+def _tempered_sequence_nll(model, seqs, temperature):
+    # the sampler's own division (models/lstm.py `complete`), so the scored model is the sampled one
+    return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=seqs, logits=model(seqs) / temperature),
+                         axis=1)
+
+
+def sequence_nll(model, seqs, batch=1000, temperature=1.0):
+    """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model` (at `temperature`: its logits
+    divided by it), as a numpy (N,) array. Batched because the (batch, T, V) logits of 10,000 sequences would
+    need 4 GB at V = 5,000."""
     seqs = tf.convert_to_tensor(seqs, tf.int32)
-    return np.concatenate([_sequence_nll(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
+    if temperature == 1.0:
+        fn = _sequence_nll
+    else:
+        t = tf.constant(temperature, tf.float32)
+        fn = lambda m, x: _tempered_sequence_nll(m, x, t)   # noqa: E731
+    return np.concatenate([fn(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
 
 
 def sample_many(gen, n, seed, batch=1000, temperature=1.0):
@@ -30,7 +43,7 @@ def nll_oracle(oracle, gen, n, seed, batch=1000):
     return float(per_seq.mean() / samples.shape[1]), samples, per_seq
 
 
-def nll_test(gen, data, batch=1000):
-    """G's mean per-token NLL on held-out sequences (N, T)."""
+def nll_test(gen, data, batch=1000, temperature=1.0):
+    """G's mean per-token NLL on held-out sequences (N, T) (at `temperature`: the tempered model's)."""
     data = np.asarray(data)
-    return float(sequence_nll(gen, data, batch).mean() / data.shape[1])
+    return float(sequence_nll(gen, data, batch, temperature).mean() / data.shape[1])

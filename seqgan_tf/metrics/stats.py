@@ -66,3 +66,16 @@ def ci95(xs):
         return None, None
     half = float(_stats.t.ppf(0.975, xs.size - 1) * xs.std(ddof=1) / math.sqrt(xs.size))
     return float(xs.mean()) - half, float(xs.mean()) + half
+
+
+def paired(a, b):
+    """Paired two-sided t-test of per-seed values a vs b (as scipy.stats.ttest_rel): {"t", "df", "p"}."""
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    if d.size < 2:
+        return {"t": math.nan, "df": math.nan, "p": math.nan}
+    sd = float(d.std(ddof=1))
+    if sd == 0:
+        mean = float(d.mean())
+        return {"t": math.copysign(math.inf, mean) if mean else 0.0, "df": d.size - 1.0, "p": float(mean == 0)}
+    t = float(d.mean()) / (sd / math.sqrt(d.size))
+    return {"t": t, "df": d.size - 1.0, "p": min(1.0, 2.0 * float(_stats.t.sf(abs(t), d.size - 1)))}

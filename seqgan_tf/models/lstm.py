@@ -85,7 +85,11 @@ class LSTMLanguageModel(keras.Model):
 
     def call(self, seqs):
         """Teacher-forced next-token logits (B, T, V): logits[:, t] predicts seqs[:, t] from seqs[:, :t]."""
-        return self.logits(self.hidden_states(self.shift_right(seqs)))
+        h = self.hidden_states(self.shift_right(seqs))
+        # One (B·T, H) @ (H, V) matmul: as a batched (B, T, H) @ (H, V) one, its w_out gradient goes through a
+        # (B, H, V) intermediate, which made a training step 2.2x slower at V = 5,000.
+        logits = self.logits(tf.reshape(h, [-1, self.hidden_dim]))
+        return tf.reshape(logits, [tf.shape(seqs)[0], seqs.shape[1], self.vocab_size])
 
     def token_log_probs(self, seqs):
         """log G(y_t | Y_1:t-1) for every position, (B, T) float32."""

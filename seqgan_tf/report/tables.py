@@ -16,8 +16,13 @@ COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_m1", "BLEU-2 m1 (a)"), ("bleu2_train
            ("bleu2_train_punct", "BLEU-2 (b) + punct."), ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
 MUSIC_COLUMNS = [("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"), ("mse", "MSE"), ("self_bleu4", "Self-BLEU-4"),
                  ("nll_test", "NLL-test")]
+SPEECH_COLUMNS = [("bleu3", "BLEU-3 (a)"), ("bleu4", "BLEU-4 (a)"), ("bleu3_m1", "BLEU-3 m1 (a)"),
+                  ("bleu4_m1", "BLEU-4 m1 (a)"), ("bleu3_train", "BLEU-3 (b)"), ("bleu4_train", "BLEU-4 (b)"),
+                  ("bleu3_m1_train", "BLEU-3 m1 (b)"), ("bleu4_m1_train", "BLEU-4 m1 (b)"),
+                  ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
 PAPER = {"poetry": {"mle": {"BLEU-2": 0.667}, "seqgan": {"BLEU-2": 0.7389}, "real": {"BLEU-2": 0.746}},
-         "music": {"mle": {"bleu4": 0.9210, "mse": 22.38}, "seqgan": {"bleu4": 0.9406, "mse": 20.62}}}
+         "music": {"mle": {"bleu4": 0.9210, "mse": 22.38}, "seqgan": {"bleu4": 0.9406, "mse": 20.62}},
+         "speeches": {"mle": {"BLEU-3": 0.519, "BLEU-4": 0.416}, "seqgan": {"BLEU-3": 0.556, "BLEU-4": 0.427}}}
 POEM_NOTE = ("Every row is scored the same way within a protocol: as many hypotheses as there are test poems, "
              "nltk sentence BLEU of each against the whole reference set, averaged. (a) references = the test "
              "poems (the paper's stated protocol); its real row = as many training poems (fixed-seed choice). "
@@ -27,6 +32,13 @@ POEM_NOTE = ("Every row is scored the same way within a protocol: as many hypoth
              "leave-one-out, without punctuation; NLL-test: per-token NLL of the test set. The paper's real-data "
              "level is reached only with the large reference set of (b); under (a) real poems score far lower, so "
              "(b) is most likely what the paper's numbers measure.")
+SPEECH_NOTE = ("Every row is scored the same way within a protocol: as many hypotheses as there are test "
+               "sentences, each cut at its end token, nltk sentence BLEU of each against the whole reference set, "
+               "averaged. (a) references = the test sentences (the paper's stated protocol); its real row = as "
+               "many training sentences (fixed-seed choice). (b) references = the training sentences; its real row "
+               "= the test sentences, which share no paragraph with them. Tokens: case-folded words and "
+               "punctuation marks (data/speeches.py). m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, "
+               "leave-one-out; NLL-test: per-token NLL of the test set, padding included.")
 MUSIC_NOTE = ("Every row is scored identically: the same references (every test tune), as many hypotheses as test "
               "tunes, the same tokens. "
               "BLEU-4: nltk sentence BLEU-4 of each generated 32-step tune against every test tune, averaged; m1 = "
@@ -76,16 +88,17 @@ def seed_metrics(out_dir) -> list:
     return sorted(Path(out_dir).glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))
 
 
-def read_samples(run_dir, model, text_name="poems") -> list[str]:
-    """The rendered samples CorpusExperiment kept for `model` in one seed's directory (separated by blank lines)."""
-    return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split("\n\n")
+def read_samples(run_dir, model, text_name="poems", sep="\n\n") -> list[str]:
+    """The rendered samples CorpusExperiment kept for `model` in one seed's directory (separated by `sep`)."""
+    return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split(sep)
 
 
-def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name="poems", examples=3):
+def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name="poems", examples=3,
+                text_sep="\n\n"):
     """<name>.json (everything, and what `rewrite_table` needs), <name>.csv (one row per model, every metric),
     <name>.md (the main columns, the paper's numbers, `note`, and the first `examples` samples of each model from
     the first seed's directory)."""
-    table = {**table, "title": title, "note": note, "text_name": text_name}
+    table = {**table, "title": title, "note": note, "text_name": text_name, "examples": examples, "text_sep": text_sep}
     columns = list(table["columns"].items())
     write_json(out_dir / f"{name}.json", table)
     write_csv(out_dir / f"{name}.csv", table["rows"],
@@ -102,8 +115,8 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name=
               f"All variants in {name}.csv / {name}.json."]
     first = out_dir / f"seed{table['seeds'][0]}"
     for model in MODELS:
-        samples = read_samples(first, model, text_name)[:examples]
-        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *"\n\n".join(samples).split("\n"),
+        samples = read_samples(first, model, text_name, text_sep)[:examples]
+        lines += ["", f"{model} samples (seed {table['seeds'][0]}):", "", "```", *text_sep.join(samples).split("\n"),
                   "```"]
     atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
 
@@ -117,4 +130,5 @@ def rewrite_table(out_dir, name="table2"):
     real = next(r for r in old["rows"] if r["model"] == "real")
     title = old.get("title") or (out_dir / f"{name}.md").read_text(encoding="utf-8").split("\n", 1)[0].lstrip("# ")
     write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
-                title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"))
+                title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"), old.get("examples", 3),
+                old.get("text_sep", "\n\n"))

@@ -1,0 +1,52 @@
+"""Obama speeches (paper §5, Table 3): BLEU-3 and BLEU-4 of MLE vs SeqGAN vs real sentences, over seeds, under the
+two reference protocols of Table 2 (metrics/corpus.py:ProtocolMetrics).
+
+    python reproduce/speech_bleu.py                     # "speech" preset, 3 seeds (README: measured time)
+    python reproduce/speech_bleu.py --preset paper      # the released schedule; prints its projected time first
+    python reproduce/speech_bleu.py --corpus DIR_OR_FILE   # other speeches: one paragraph a line
+    python reproduce/speech_bleu.py --preset smoke --corpus tests/fixtures/speeches.txt --batch_size 8 --seeds 2
+
+Data (data/speeches.py, data/README.md): the paragraphs of ../shared/data/obama (found or fetched by
+data/sources.py), case-folded word and punctuation tokens, cut into sentences of 8-20 tokens padded with <eos> to
+21, a 5,000-token vocabulary with <unk>, a fixed 90/10 split by paragraph (--test_fraction, --split_seed).
+Prepared data is cached under --cache (default cache/, git-ignored). Writes results/speeches/<preset>/
+table3.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test), {mle,seqgan}_speeches.txt
+(one sentence a line), the generated ids and G's weights. Re-running resumes every seed.
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import cli, config  # noqa: E402
+from seqgan_tf.data import speeches  # noqa: E402
+from seqgan_tf.experiments.corpus import SpeechExperiment, configure  # noqa: E402
+from seqgan_tf.metrics.corpus import ProtocolMetrics  # noqa: E402
+from seqgan_tf.report.tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
+
+
+def main(argv=None):
+    parser = cli.seeds_parser(__doc__, "speech", "speeches")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        cfg = config.from_args(args)
+        seeds = cli.seed_range(cfg, args.seeds)
+        data = speeches.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
+        cfg = configure(cfg, data)
+        out = cli.study_output_dir(args, "speeches", cfg)
+        metrics = ProtocolMetrics(data, cfg.split_seed)
+        runs = [SpeechExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, speeches.render,
+                                 metrics=metrics).run() for seed in seeds]
+        s = data.stats
+        write_table(out, table(runs, metrics.real(), SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
+                    f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "
+                    f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
+                    f"vocabulary {len(data.vocab)})", "table3", SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
+        print((out / "table3.md").read_text() + f"Results in {out}/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Quality against diversity over softmax temperatures (Caccia et al. 2020): does SeqGAN beat a temperature-tuned MLE?
+
+    python reproduce/temperature.py                                  # the Table-1 runs of results/synthetic/quick
+    python reproduce/temperature.py --runs results/synthetic/quick --alphas 0.5,1,2 --out /tmp/t
+    python reproduce/temperature.py --poems results/poetry/poetry    # the poetry runs (BLEU-2, protocol (a))
+
+Reads the generators the runs kept (their checkpoints and best-NLL-valid weights: re-run the Table-1 command first
+if they are gone), samples each at every inverse temperature α and writes temperature.{json,csv,png} and
+crossing.{md,csv} under results/temperature/<preset>/ (or --out). No training; minutes on a CPU.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
+
+from seqgan_tf import cli  # noqa: E402
+from seqgan_tf.experiments import temperature as sweep  # noqa: E402
+from seqgan_tf.report import temperature  # noqa: E402
+
+
+def seed_dirs(root):
+    dirs = sorted(p for p in Path(root).glob("seed*") if p.is_dir())
+    if not dirs:
+        raise FileNotFoundError(f"no seed<k>/ run directories under {root}")
+    return dirs
+
+
+def poems(root, alphas, cache):
+    from seqgan_tf.data import poetry
+    from seqgan_tf.metrics.bleu import ReferenceBLEU
+    from seqgan_tf.metrics.corpus import text_metrics
+    dirs = seed_dirs(root)
+    cfgs = [sweep.run_config(d) for d in dirs]
+    c = cfgs[0]
+    data = poetry.prepare(c.corpus_source, c.corpus, cache, c.test_fraction, c.split_seed)
+    references = ReferenceBLEU(data.unpadded("test"), max_n=4)          # protocol (a): the held-out poems
+    return sweep.corpus_sweep(dirs, data, lambda hyps: text_metrics(hyps, references), cfgs, alphas,
+                              dataset="poems")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", default="results/synthetic/quick", help="a Table-1 directory of seed<k>/ runs")
+    parser.add_argument("--poems", help="a poetry directory of seed<k>/ runs instead")
+    parser.add_argument("--alphas", help="inverse temperatures, comma-separated (default: 0.5 .. 2, fine near 1)")
+    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/, as poetry_bleu.py)")
+    parser.add_argument("--out", help="output directory (default results/temperature/<runs' name>)")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        alphas = sweep.parse_alphas(args.alphas) if args.alphas else sweep.ALPHAS
+        root = Path(args.poems or args.runs)
+        if args.poems:
+            result = poems(root, alphas, args.cache)
+        else:
+            result = sweep.synthetic_sweep(seed_dirs(root), alphas)
+        out = cli.output_dir(args.out or Path("results/temperature") / (("poems_" if args.poems else "") + root.name))
+        print(temperature.write(out, result) + f"Results in {out}/")
+
+
+if __name__ == "__main__":
+    main()

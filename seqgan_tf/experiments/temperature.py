@@ -1,0 +1,173 @@
+"""Quality against diversity at every softmax temperature (Caccia et al. 2020, "Language GANs falling short"):
+saved generators are sampled with their logits × α for inverse temperatures α and scored again, without
+retraining. α > 1 sharpens G (quality up, diversity down), α < 1 flattens it; α = 1 is G as trained, scored with
+the sampling seed of the run's own evaluation, so it reproduces that evaluation exactly.
+
+A model here is a name, a generator and the seed its samples are drawn with. `synthetic_models` finds the four of
+one Table-1 seed directory (experiments/sweep.py's layout); `text_models` the two of an own-data run.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from .. import config as config_lib
+from ..metrics.nll import nll_test, sample_many, sequence_nll
+from ..models import Generator
+from ..results import read_json
+from .base import BEST_WEIGHTS
+
+# Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
+ALPHAS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 1.75, 2.0)
+# The models of one Table-1 seed directory: (run directory, which generator of it, label).
+SYNTHETIC_MODELS = {"mle_pretrained": "MLE, end of pretraining", "mle_early": "MLE, early-stopped on NLL-valid",
+                    "mle": "MLE, continued", "seqgan": "SeqGAN"}
+
+
+def parse_alphas(text) -> tuple:
+    """'0.5,1,2' -> (0.5, 1.0, 2.0), sorted, 1 always included (the model as trained is the reference point)."""
+    try:
+        alphas = {float(a) for a in str(text).split(",") if a.strip()}
+    except ValueError:
+        raise ValueError(f"--alphas must be comma-separated numbers, got {text!r}") from None
+    bad = [a for a in alphas if not (math.isfinite(a) and a > 0)]
+    if bad or not alphas:
+        raise ValueError(f"every inverse temperature must be a positive number, got {text!r}")
+    return tuple(sorted(alphas | {1.0}))
+
+
+def distinct_fraction(samples) -> float:
+    """Distinct rows of samples (N, T), over N."""
+    return len({row.tobytes() for row in np.ascontiguousarray(samples)}) / len(samples)
+
+
+def sweep(gen, score, alphas, desc="", progress=True) -> list:
+    """[{"alpha": α, **score(gen, 1 / α)} for each α]."""
+    return [{"alpha": a, **score(gen, 1.0 / a)} for a in tqdm(alphas, desc=desc, leave=False, disable=not progress)]
+
+
+# -- synthetic -----------------------------------------------------------------------------------------------
+def synthetic_scorer(oracle, held_out, n, seed):
+    """NLL-oracle of n samples (quality), NLL-test of `held_out` under the tempered G (coverage), and the share of
+    distinct samples; `seed` (2,) draws the samples."""
+    def score(gen, temperature):
+        samples = sample_many(gen, n, seed, temperature=temperature)
+        return {"nll_oracle": float(sequence_nll(oracle, samples).mean() / samples.shape[1]),
+                "nll_test": nll_test(gen, held_out, temperature=temperature),
+                "distinct": distinct_fraction(samples)}
+    return score
+
+
+def run_config(run_dir) -> config_lib.Config:
+    path = Path(run_dir) / "checkpoints" / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir}: no checkpoints/config.json (the generators of a run are kept only in "
+                                f"its checkpoints; re-run it to sweep it)")
+    return config_lib.from_dict(read_json(path))
+
+
+def final_generator(run_dir, cfg) -> Generator:
+    """G at the run's latest checkpoint, which must be the end of its schedule."""
+    gen = Generator.from_config_obj(cfg)
+    latest = tf.train.latest_checkpoint(Path(run_dir) / "checkpoints")
+    done = [int(x) for x in tf.train.load_variable(latest, "done/.ATTRIBUTES/VARIABLE_VALUE")]
+    if done[0] != cfg.pretrain_g_epochs or done[2] != cfg.adv_epochs:
+        raise ValueError(f"{run_dir} is unfinished ({done} units done); finish it first")
+    tf.train.Checkpoint(gen=gen).restore(latest).expect_partial()
+    return gen
+
+
+def weights_generator(path, cfg) -> Generator:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: missing (kept by runs made after the temperature sweep was added)")
+    gen = Generator.from_config_obj(cfg)
+    gen.load_weights(str(path))
+    return gen
+
+
+def synthetic_models(seed_dir, names=tuple(SYNTHETIC_MODELS)):
+    """(name, generator, epoch, config) for each model of a Table-1 seed directory: the shared pretraining's final
+    G, the MLE run's early-stopped and final G, SeqGAN's final G. The epoch picks the sampling seed the run used."""
+    seed_dir = Path(seed_dir)
+    for name in names:
+        run = seed_dir / ("pretrain" if name == "mle_pretrained" else "mle" if name == "mle_early" else name)
+        cfg = run_config(run)
+        if name == "mle_early":
+            early = read_json(run / "metrics.json")["early_stopped"]
+            # the best evaluation's weights sit in the run that made it: the pretraining or the continued MLE
+            where = seed_dir / "pretrain" if early["epoch"] <= cfg.pretrain_g_epochs else run
+            yield name, weights_generator(where / BEST_WEIGHTS, cfg), early["epoch"], cfg
+        else:
+            yield name, final_generator(run, cfg), cfg.pretrain_g_epochs + cfg.adv_epochs, cfg
+
+
+def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
+    """The sweep of every model of every seed directory, with the real data's point, as report/temperature.py
+    reads it."""
+    from .synthetic import load_oracle
+    runs, real = [], []
+    for seed_dir in seed_dirs:
+        oracle = held_out = None
+        for name, gen, epoch, cfg in synthetic_models(seed_dir, names):
+            if oracle is None:
+                oracle = load_oracle(cfg)
+                held_out = oracle.sample(min(cfg.num_samples, 2000), tf.constant([cfg.seed, 2], tf.int64))
+                real_seqs = oracle.sample(cfg.eval_samples, tf.constant([cfg.seed, 1], tf.int64))
+                # the real data's own point: the oracle's NLL of its samples and of the held-out sequences
+                real.append({"seed": cfg.seed, "nll_oracle": float(oracle.nll(real_seqs)),
+                             "nll_test": nll_test(oracle, held_out), "distinct": distinct_fraction(real_seqs.numpy())})
+            seed = tf.constant([cfg.seed, 10_000 + epoch], tf.int64)        # experiments/base.py `eval_seed`
+            score = synthetic_scorer(oracle, held_out, cfg.eval_samples, seed)
+            points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
+            log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {points[0]['nll_oracle']:.3f} (α {alphas[0]}) "
+                f"-> {points[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
+            runs.append({"seed": cfg.seed, "model": name, "label": SYNTHETIC_MODELS[name], "epoch": epoch,
+                         "points": points})
+    return {"dataset": "synthetic", "alphas": list(alphas), "quality": "nll_oracle", "diversity": "nll_test",
+            "runs": runs, "real": real}
+
+
+# -- corpora: poems, speeches, your own text ------------------------------------------------------------------
+CORPUS_MODELS = {"mle": "MLE", "seqgan": "SeqGAN"}
+
+
+def corpus_scorer(data, metrics, n, seed):
+    """`metrics(hyps)` of n samples (BLEU against the references, Self-BLEU: the corpus's own metric set), NLL-test
+    of the test set under the tempered G, and the share of distinct samples."""
+    test = data.encoded("test")
+
+    def score(gen, temperature):
+        ids = sample_many(gen, n, seed, temperature=temperature)
+        return {**metrics([data.decode(row) for row in ids]), "distinct": distinct_fraction(ids),
+                "nll_test": nll_test(gen, test, temperature=temperature)}
+    return score
+
+
+def corpus_models(run_dir, cfg):
+    """(name, generator, epoch) of the two generators a corpus run keeps (experiments/corpus.py `keep_model`)."""
+    run_dir = Path(run_dir)
+    models = read_json(run_dir / "metrics.json")["models"]
+    for name in CORPUS_MODELS:
+        yield name, weights_generator(run_dir / f"{name}_generator.weights.h5", cfg), models[name]["epoch"]
+
+
+def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", quality="bleu2",
+                 progress=True, log=print) -> dict:
+    """The sweep of MLE and SeqGAN of each corpus run (cfgs: the run's Config each), each sampled as many times as
+    its own evaluation did; the real data's point is the test set's own metrics against the references."""
+    runs = []
+    for run_dir, cfg in zip(run_dirs, cfgs):
+        n = cfg.bleu_samples or len(data.test)
+        for name, gen, epoch in corpus_models(run_dir, cfg):
+            score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64))
+            points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
+            log(f"seed {cfg.seed} {name}: {quality} {points[0][quality]:.3f} (α {alphas[0]}) -> "
+                f"{points[-1][quality]:.3f} (α {alphas[-1]})")
+            runs.append({"seed": cfg.seed, "model": name, "label": CORPUS_MODELS[name], "epoch": epoch,
+                         "points": points})
+    return {"dataset": dataset, "alphas": list(alphas), "quality": quality, "diversity": "nll_test",
+            "extra_diversity": ["self_bleu2"], "runs": runs, "real": []}

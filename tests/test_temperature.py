@@ -1,0 +1,78 @@
+"""The temperature sweep: α = 1 is the model as trained, α scales the logits, and the crossing table's arithmetic."""
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import Smoke, fails, main, seed
+from seqgan_tf.experiments import temperature as sweep
+from seqgan_tf.metrics.nll import nll_test
+from seqgan_tf.report import temperature as report
+
+RUNS = {"mle_pretrained": "pretrain", "mle_early": "mle", "mle": "mle", "seqgan": "seqgan"}
+
+
+def test_alpha_one_reproduces_each_runs_own_evaluation_exactly(methods_sweep, tmp_path):
+    """Every model of both seeds, at α = 1, gives bit for bit the NLL-oracle and NLL-test its run logged at that
+    epoch; the script writes the table, the CSV and the figure."""
+    main("reproduce/temperature.py", "--runs", methods_sweep, "--alphas", "0.5,2", "--out", tmp_path)
+    result = json.loads((tmp_path / "temperature.json").read_text())
+    assert result["alphas"] == [0.5, 1.0, 2.0]
+    assert sorted({(r["seed"], r["model"]) for r in result["runs"]}) == sorted(
+        (s, m) for s in (0, 1) for m in sweep.SYNTHETIC_MODELS)
+    for r in result["runs"]:
+        curve = json.loads((methods_sweep / f"seed{r['seed']}" / RUNS[r["model"]] / "metrics.json").read_text())["curve"]
+        logged = next(c for c in curve if c["epoch"] == r["epoch"])
+        at_one = next(p for p in r["points"] if p["alpha"] == 1.0)
+        assert (at_one["nll_oracle"], at_one["nll_test"]) == (logged["nll_oracle"], logged["nll_test"]), r["model"]
+    assert (tmp_path / "temperature.png").stat().st_size > 0 and "SeqGAN's NLL-test" in (
+        tmp_path / "crossing.md").read_text()
+    assert len((tmp_path / "temperature.csv").read_text().splitlines()) == 1 + 2 * 4 * 3
+
+
+def test_tempered_nll_test_is_the_tempered_softmax():
+    """NLL-test at temperature τ is the mean of -log softmax(logits / τ)[y], computed here in numpy."""
+    s = Smoke()
+    seqs = s.oracle.sample(64, seed(3, 4))
+    logits = s.gen(seqs).numpy().astype(np.float64)
+    for tau in (0.5, 1.0, 1.7):
+        z = logits / tau
+        logp = z - z.max(-1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(-1, keepdims=True))
+        expected = -np.take_along_axis(logp, seqs.numpy()[..., None], -1).mean()
+        assert nll_test(s.gen, seqs, temperature=tau) == pytest.approx(expected, rel=1e-5)
+
+
+def test_large_alpha_makes_samples_deterministic():
+    """Sharper sampling repeats itself: the oracle LSTM (peaked N(0, 1) weights) sampled at α = 20 gives far fewer
+    distinct sequences than at α = 0.5, scores better on its own NLL (quality) and worse on held-out data."""
+    s = Smoke()
+    score = sweep.synthetic_scorer(s.oracle, s.oracle.sample(256, seed(1, 2)), 512, seed(5, 6))
+    flat, sharp = (score(s.oracle, 1 / a) for a in (0.5, 20.0))
+    assert sharp["distinct"] < 0.5 * flat["distinct"]
+    assert sharp["nll_oracle"] < flat["nll_oracle"] and sharp["nll_test"] > flat["nll_test"]
+
+
+def test_crossing_interpolates_and_dominance_needs_both_axes():
+    """Quality (NLL-oracle) 10, 8, 6 at α 0.5, 1, 2 crosses SeqGAN's 7 at α 1.5, where diversity is interpolated;
+    a point at least as good on both axes counts as dominating."""
+    run = {"points": [{"alpha": 0.5, "nll_oracle": 10.0, "nll_test": 6.0},
+                      {"alpha": 1.0, "nll_oracle": 8.0, "nll_test": 7.0},
+                      {"alpha": 2.0, "nll_oracle": 6.0, "nll_test": 9.0}]}
+    c = report.crossing(run, {"nll_oracle": 7.0, "nll_test": 7.5}, "nll_oracle", "nll_test")
+    assert c == {"alpha": 1.5, "diversity": 8.0, "dominates": False}
+    assert report.crossing(run, {"nll_oracle": 8.5, "nll_test": 7.0}, "nll_oracle", "nll_test")["dominates"]
+    assert report.crossing(run, {"nll_oracle": 5.0, "nll_test": 9.0}, "nll_oracle", "nll_test")["alpha"] is None
+
+
+@pytest.mark.parametrize("alphas", ["0,1", "-1", "x", "nan"])
+def test_bad_alphas_are_one_line(capsys, alphas, tmp_path):
+    fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--alphas", alphas, message="inverse temperature"
+          if alphas != "x" else "comma-separated")
+
+
+def test_runs_without_kept_generators_are_one_line(capsys, tmp_path):
+    (tmp_path / "seed0" / "pretrain").mkdir(parents=True)
+    fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--out", tmp_path / "o",
+          message="no checkpoints/config.json")
