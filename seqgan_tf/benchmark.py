@@ -13,11 +13,11 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from .experiments.synthetic import load_oracle
+from .experiments.synthetic import load_oracle, real_data_seed
 from .metrics.nll import nll_oracle
 from .train.pretrain import d_step, mle_epoch
 from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
-from .train.projection import project
+from .train.projection import measure_rates, project
 from .train.seqgan import pg_step, seqgan_round
 from .train.state import State
 
@@ -247,3 +247,21 @@ def rollout_by_n(cfg, ns, repeats=3, log=print):
         out[str(n)], _ = median_time(step, repeats)
         log(f"rollout + PG step, N = {n:>3}: {out[str(n)]:.3f} s")
     return out
+
+
+def generator_rates(cfgs, rounds=2, log=print):
+    """Seconds per MLE epoch and per g-step (the rollout's rewards + the policy-gradient step) of each config's
+    generator ({name: cfg}), measured alternately `rounds` times in this process on the same oracle data (fresh
+    models each time; the fastest round kept, the least disturbed by the machine). MLE epoch = the measured batch
+    time × the batches of num_samples."""
+    first = next(iter(cfgs.values()))
+    real = load_oracle(first).sample(first.num_samples, real_data_seed(first))
+    best = {}
+    for _ in range(rounds):
+        for name, cfg in cfgs.items():
+            r = measure_rates(cfg, real, repeats=3)
+            rates = {"mle_epoch_s": r["mle_batch"] * (cfg.num_samples // cfg.batch_size),
+                     "g_step_s": r["rollout"] + r["pg_step"], "sample_seq_s": r["sample_seq"]}
+            best[name] = {k: min(v, best.get(name, {}).get(k, v)) for k, v in rates.items()}
+            log(f"{name}: MLE epoch {rates['mle_epoch_s']:.2f} s, g-step {rates['g_step_s']:.2f} s")
+    return {"machine": machine_tag(), "rounds": rounds, "rates": best}

@@ -45,8 +45,11 @@ class Config:
     num_samples: int = 10000      # official generated_num: real training sequences drawn from the oracle
     eval_samples: int = 10000     # sequences G generates for each NLL-oracle evaluation
     # --- generator G ---
+    generator: str = "lstm"       # "lstm" (the paper's) or "cnn" (models/cnn_generator.py: width emb_dim)
     emb_dim: int = 32             # official EMB_DIM
-    hidden_dim: int = 32          # official HIDDEN_DIM
+    hidden_dim: int = 32          # official HIDDEN_DIM (LSTM only)
+    cnn_kernel: int = 3           # CNN G: kernel width and the dilation of each gated layer
+    cnn_dilations: tuple = (1, 2, 4, 8)
     g_init_std: float = 0.1       # official generator init: N(0, 0.1^2) for every parameter
     g_lr: float = 0.01            # Adam, both MLE and policy-gradient steps
     grad_clip: float = 5.0        # global-norm clip, both phases
@@ -195,6 +198,11 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"ss_schedule must be one of {', '.join(SS_SCHEDULES)}, got {cfg.ss_schedule!r}")
     if not 0 <= cfg.ss_max <= 1 or not 0 < cfg.bleu_refs <= 1:
         raise ValueError(f"ss_max must be in [0, 1] and bleu_refs in (0, 1], got {cfg.ss_max}, {cfg.bleu_refs}")
+    if cfg.generator not in ("lstm", "cnn"):
+        raise ValueError(f"generator must be 'lstm' or 'cnn', got {cfg.generator!r}")
+    if cfg.cnn_kernel < 1 or not cfg.cnn_dilations or min(cfg.cnn_dilations) < 1:
+        raise ValueError(f"cnn_kernel must be >= 1 and cnn_dilations positive, got {cfg.cnn_kernel}, "
+                         f"{cfg.cnn_dilations}")
     if cfg.bleu_n <= 0 or cfg.bleu_rollout_num < 0 or cfg.bleu_smoothing not in ("none", "method1", "legacy"):
         raise ValueError("bleu_n must be positive, bleu_rollout_num >= 0, bleu_smoothing 'none', 'method1' or "
                          "'legacy'")

@@ -49,13 +49,13 @@ class SavedModel:
 
     def generator(self, model: str = "seqgan"):
         """The trained Generator `model` ("seqgan" or "mle")."""
-        from .models import Generator
+        from .models import make_generator
         if model not in self.meta["weights"]:
             raise ValueError(f"unknown model {model!r}; {self.path} holds {', '.join(self.meta['weights'])}")
         weights = self.path / self.meta["weights"][model]
         if not weights.is_file():
             raise ValueError(f"{self.path}: weight file {weights.name} is missing")
-        gen = Generator.from_config_obj(self.cfg)
+        gen = make_generator(self.cfg)
         try:
             gen.load_weights(weights)
         except Exception as e:       # Keras raises several types, with multi-line messages

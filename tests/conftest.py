@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seqgan_tf import config  # noqa: E402
-from seqgan_tf.models import Discriminator, Generator, Oracle  # noqa: E402
+from seqgan_tf.models import Discriminator, Oracle, make_generator  # noqa: E402
 from seqgan_tf.train.optim import adam  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -31,7 +31,7 @@ class Smoke:
         keras.utils.set_random_seed(0)
         self.cfg = cfg = config.make("smoke", **overrides)
         self.oracle = Oracle.random(cfg.vocab_size, cfg.emb_dim, cfg.hidden_dim, cfg.seq_len, seed=cfg.oracle_seed)
-        self.gen = Generator.from_config_obj(cfg, seed=1)
+        self.gen = make_generator(cfg, seed=1)
         self.disc = Discriminator.from_config_obj(cfg, seed=2)
         self.g_opt, self.d_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.d_lr)
         self.g_opt.build(self.gen.trainable_variables)

@@ -129,7 +129,7 @@ def test_two_stage_draw_follows_softmax(V):
     """`draw` (block by its mass, then a class within it) samples softmax(logits): 100,000 draws in 50 calls of 2,000
     rows (40 MB of logits at V = 5,000, not the 2 GB of one call), chi-square over the 50 likeliest classes and the
     rest together, df 50, below its 99.9% point (86.7); the seeds are fixed, so this is exact."""
-    from seqgan_tf.models.lstm import draw
+    from seqgan_tf.models.language_model import draw
     logits = np.random.RandomState(V).randn(V).astype(np.float32) * 2
     logits[7] = 8.0                                          # one heavy class beside a long tail
     rows = tf.constant(np.tile(logits, (2000, 1)))

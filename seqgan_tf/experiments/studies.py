@@ -52,6 +52,11 @@ def ablation_settings(cfg):
 
 PRECISIONS = ("float32", "bfloat16")
 
+# The convolutional G against the paper's LSTM G (models/cnn_generator.py): the CNN at the LSTM's parameter count
+# (emb 32) and a larger one (emb 64). Different models, so nothing is shared: each runs MLE, D pretraining and the
+# rounds itself.
+GENERATORS = {"lstm": {}, "cnn": {"generator": "cnn"}, "cnn_large": {"generator": "cnn", "emb_dim": 64}}
+
 
 def precision_settings(cfg):
     """Each precision pretrains its own D and trains adversarially from one shared MLE pretraining."""

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .. import config as config_lib
 from ..metrics.nll import nll_test, sample_many, sequence_nll
-from ..models import Generator
+from ..models import make_generator
 from ..results import read_json
 from .base import BEST_WEIGHTS
 
@@ -70,9 +70,9 @@ def run_config(run_dir) -> config_lib.Config:
     return config_lib.from_dict(read_json(path))
 
 
-def final_generator(run_dir, cfg) -> Generator:
+def final_generator(run_dir, cfg):
     """G at the run's latest checkpoint, which must be the end of its schedule."""
-    gen = Generator.from_config_obj(cfg)
+    gen = make_generator(cfg)
     latest = tf.train.latest_checkpoint(Path(run_dir) / "checkpoints")
     done = [int(x) for x in tf.train.load_variable(latest, "done/.ATTRIBUTES/VARIABLE_VALUE")]
     if done[0] != cfg.pretrain_g_epochs or done[2] != cfg.adv_epochs:
@@ -81,10 +81,10 @@ def final_generator(run_dir, cfg) -> Generator:
     return gen
 
 
-def weights_generator(path, cfg) -> Generator:
+def weights_generator(path, cfg):
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: missing (kept by runs made after the temperature sweep was added)")
-    gen = Generator.from_config_obj(cfg)
+    gen = make_generator(cfg)
     gen.load_weights(str(path))
     return gen
 

@@ -127,9 +127,11 @@ def figure3(summary, png_path):
     plt.close(fig)
 
 
-def _round_curves(summary, png_path, title, hlines=()):
-    """NLL-oracle vs adversarial round, one line (mean ± std over seeds) per run of the summary, the summary's
-    sentences below; hlines: (y, label, colour, style) reference lines."""
+def _round_curves(summary, png_path, title, hlines=(), vlines=(),
+                  xlabel="adversarial round (0 = start of adversarial training)"):
+    """NLL-oracle vs each run's curve axis (adversarial rounds unless `xlabel` says otherwise), one line (mean ± std
+    over seeds) per run of the summary, the summary's sentences below; hlines: (y, label, colour, style) reference
+    lines; vlines: (x, label)."""
     fig, ax = plt.subplots(figsize=(7.0, 5.6))
     for r in summary["runs"]:
         x, mean, std = (np.array(v) for v in zip(*r["curve"]))
@@ -137,7 +139,9 @@ def _round_curves(summary, png_path, title, hlines=()):
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
     for y, label, color, ls in hlines:
         ax.axhline(y, color=color, ls=ls, lw=1, label=label)
-    ax.set_xlabel("adversarial round (0 = start of adversarial training)")
+    for x, label in vlines:
+        ax.axvline(x, color="gray", ls=":", lw=1, label=label)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("NLL-oracle")
     ax.set_title(f"{title}, preset '{summary['preset']}'")
     ax.legend(fontsize=8)
@@ -159,6 +163,13 @@ def no_pretraining(summary, png_path):
 def precision(summary, png_path):
     """SeqGAN with D in float32 and in bfloat16, from one MLE start per seed."""
     _round_curves(summary, png_path, "SeqGAN with D in float32 and bfloat16")
+
+
+def generators(summary, png_path):
+    """NLL-oracle against epoch (MLE, then adversarial rounds), one line per generator, mean ± std over seeds."""
+    pre = summary.get("pretrain_g_epochs")
+    _round_curves(summary, png_path, "LSTM G vs CNN G", vlines=[(pre, "end of MLE pretraining")] if pre else [],
+                  xlabel="epoch (MLE epochs, then adversarial rounds)")
 
 
 def rollout_ablation(summary, png_path):

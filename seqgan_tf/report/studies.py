@@ -6,6 +6,8 @@ experiments/studies.py.
 - rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
 - precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining: does the faster D keep
   NLL-oracle?
+- generators: the convolutional G against the LSTM G, each trained by MLE then SeqGAN, with their per-unit
+  times measured side by side in one process (timing.json beside the runs).
 Each run lives in <root>/seed<k>/<setting>/metrics.json (experiments.sweep.run_settings); `write(study, root)`
 turns them into <root>/<study>.{json,csv,md} and the figure, so reproduce/figures.py can redraw them.
 """
@@ -14,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..experiments.studies import PRECISIONS, ROLLOUT_NS, STRATEGIES, ablation_name
+from ..experiments.studies import GENERATORS, PRECISIONS, ROLLOUT_NS, STRATEGIES, ablation_name
 from ..metrics import stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from . import plots
 
-STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision")
+STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision", "generators")
 FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation",
-           "precision": "precision"}
+           "precision": "precision", "generators": "generators"}
 
 
 # -- reading runs ------------------------------------------------------------------------------------------
@@ -219,6 +221,47 @@ def precision(root):
     return out
 
 
+# -- CNN G vs LSTM G --------------------------------------------------------------------------------------------
+GENERATOR_LABELS = {"lstm": "LSTM G (the paper's)", "cnn": "CNN G, emb 32 (LSTM's size)", "cnn_large": "CNN G, emb 64"}
+
+
+def generators(root):
+    runs = collect(root, GENERATORS)
+    timing = read_json(Path(root) / "timing.json") if (Path(root) / "timing.json").is_file() else {}
+    rows = []
+    for name, ms in runs.items():
+        row = {"name": name, "label": GENERATOR_LABELS[name], "seeds": [m["seed"] for m in ms],
+               "rounds": ms[0]["config"]["adv_epochs"], "curve": mean_curve(ms)}
+        for metric in ("nll_oracle", "nll_test"):
+            for when in ("after_mle", "final"):
+                row[f"{metric}_{when}"], row[f"{metric}_{when}_std"] = stats.mean_std([m[metric][when] for m in ms])
+                row[f"{metric}_{when}_seeds"] = [m[metric][when] for m in ms]
+        rates = timing.get("rates", {}).get(name, {})
+        row["mle_epoch_s"] = rates.get("mle_epoch_s")
+        row["g_step_s"] = rates.get("g_step_s")
+        rows.append(row)
+    out = {"study": "generators", "preset": _preset(runs), "runs": rows, "sentences": [], "timing": timing,
+           "pretrain_g_epochs": next((ms[0]["config"]["pretrain_g_epochs"] for ms in runs.values()), None)}
+    by = {r["name"]: r for r in rows}
+    for name in (n for n in GENERATORS if n != "lstm" and n in by and "lstm" in by):
+        a, b = by["lstm"], by[name]
+        parts = []
+        for metric, label in (("nll_oracle", "NLL-oracle"), ("nll_test", "NLL-test")):
+            for when, said in (("after_mle", "after MLE"), ("final", f"after {a['rounds']} SeqGAN rounds")):
+                p = stats.welch(a[f"{metric}_{when}_seeds"], b[f"{metric}_{when}_seeds"])["p"]
+                parts.append(f"{label} {said} {b[f'{metric}_{when}']:.3f} ± {_fmt(b[f'{metric}_{when}_std'])} vs "
+                             f"{a[f'{metric}_{when}']:.3f} ± {_fmt(a[f'{metric}_{when}_std'])} (Welch p {_fmt(p, 2)})")
+        speed = ""
+        if a["mle_epoch_s"] and b["mle_epoch_s"]:
+            speed = (f" Measured side by side in one process ({timing.get('machine', 'this machine')}): an MLE epoch "
+                     f"{b['mle_epoch_s']:.2f} s vs {a['mle_epoch_s']:.2f} s ({a['mle_epoch_s'] / b['mle_epoch_s']:.2f}x "
+                     f"the LSTM's speed), a g-step (rollout + policy gradient) {b['g_step_s']:.2f} s vs "
+                     f"{a['g_step_s']:.2f} s ({a['g_step_s'] / b['g_step_s']:.2f}x).")
+        out["sentences"].append(f"{b['label']} vs {a['label']} (mean ± std over seeds "
+                                f"{', '.join(map(str, b['seeds']))}): " + "; ".join(parts) + "." + speed)
+    return out
+
+
 def _fmt(x, digits=3):
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -229,7 +272,7 @@ def _preset(runs):
 
 # -- files -----------------------------------------------------------------------------------------------------
 SUMMARIES = {"strategies": strategies, "no_pretraining": no_pretraining, "rollout_ablation": rollout_ablation,
-             "precision": precision}
+             "precision": precision, "generators": generators}
 
 
 def write(study, root):

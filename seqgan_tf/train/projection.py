@@ -7,7 +7,7 @@ import time
 
 import tensorflow as tf
 
-from ..models import Generator
+from ..models import make_generator
 from . import distribute
 from .optim import adam
 from .pretrain import d_train, mle_epoch
@@ -29,7 +29,7 @@ def _timed(fn, repeats=3):
 def measure_rates(cfg, real, score_fn=None, repeats=3):
     """Seconds per unit of each kind of work, measured on fresh models of cfg's shapes.
     `score_fn(gen)` runs one evaluation (e.g. NLL-oracle of eval_samples sequences), if given."""
-    gen = Generator.from_config_obj(cfg, seed=12345)
+    gen = make_generator(cfg, seed=12345)
     disc, d_opt = distribute.discriminator(cfg, seed=12345)
     g_opt = adam(cfg.g_lr, cfg.grad_clip)
     g_opt.build(gen.trainable_variables)

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from .. import config as config_lib
 from ..errors import ConfigMismatch
-from ..models import Generator
+from ..models import make_generator
 from ..results import write_json
 from . import distribute
 from .optim import adam
@@ -35,11 +35,11 @@ class State:
 
     @classmethod
     def build(cls, cfg):
-        gen = Generator.from_config_obj(cfg, seed=cfg.seed * 100 + 1)
+        gen = make_generator(cfg, seed=cfg.seed * 100 + 1)
         disc, d_opt = distribute.discriminator(cfg, seed=cfg.seed * 100 + 50)   # mirrored on several GPUs
         rollout_gen = gen
         if cfg.rollout_policy == "delayed":
-            rollout_gen = Generator.from_config_obj(cfg)
+            rollout_gen = make_generator(cfg)
             rollout_gen.set_weights(gen.get_weights())
         mle_opt, pg_opt = adam(cfg.g_lr, cfg.grad_clip), adam(cfg.g_lr, cfg.grad_clip)
         for opt in (mle_opt, pg_opt):

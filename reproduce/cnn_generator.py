@@ -1,0 +1,51 @@
+"""Could a CNN be the generator? The convolutional G (models/cnn_generator.py) against the paper's LSTM G, each
+trained by MLE then SeqGAN on the oracle, and their speed measured side by side in one process.
+
+    python reproduce/cnn_generator.py                          # quick preset, seeds 88-90, LSTM and CNN (emb 32)
+    python reproduce/cnn_generator.py --generators lstm,cnn,cnn_large --seeds 3
+    python reproduce/cnn_generator.py --preset smoke --out /tmp/cnn
+
+First times an MLE epoch and a g-step (rollout + policy gradient) of each generator alternately in this process
+(timing.json), then runs each generator's MLE pretraining, D pretraining and rounds into <out>/seed<k>/<generator>/
+(nothing is shared: the models differ), and writes generators.{json,csv,md} and generators.png (NLL-oracle by
+epoch) to <out> (default results/cnn_generator/<preset>). The same command again resumes the runs.
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()    # before anything imports TensorFlow
+
+from seqgan_tf import benchmark, cli, config  # noqa: E402
+from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
+from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries  # noqa: E402
+from seqgan_tf.results import write_json  # noqa: E402
+
+
+def main(argv=None):
+    parser = cli.study_parser(__doc__, "cnn_generator", seeds=3)
+    parser.add_argument("--generators", default="lstm,cnn", help=f"comma list of {', '.join(GENERATORS)}")
+    args = parser.parse_args(argv)
+    with cli.one_line_errors():
+        names = [g.strip() for g in args.generators.split(",") if g.strip()]
+        unknown = [g for g in names if g not in GENERATORS]
+        if unknown or not names:
+            raise ValueError(f"unknown generator {', '.join(map(repr, unknown)) or repr(args.generators)}; choose "
+                             f"from {', '.join(GENERATORS)}")
+        cfg, seeds, out = cli.study_setup(args, "cnn_generator")
+        settings = {g: GENERATORS[g] for g in names}
+        if not (out / "timing.json").is_file():
+            print("timing each generator side by side (MLE epoch, g-step)...")
+            write_json(out / "timing.json", benchmark.generator_rates(
+                {g: config.replace(cfg, **o) for g, o in settings.items()}))
+        run_settings(cfg, settings, seeds, out, shared=None)
+        plots.run_curves(out)
+        summary = summaries.write("generators", out)
+        print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (generators.png)")
+
+
+if __name__ == "__main__":
+    main()
