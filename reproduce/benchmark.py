@@ -57,6 +57,8 @@ def main(argv=None):
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
     parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
+    parser.add_argument("--phases", default=",".join(benchmark.PHASES),
+                        help="time only these phases (comma list; default all: the projections need all)")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
@@ -64,7 +66,13 @@ def main(argv=None):
             raise ValueError(f"--repeats must be positive, got {args.repeats}")
         cfg = config.from_args(args)
         out = cli.output_dir(args.out)
-        result = benchmark.run(cfg, args.repeats, naive=not args.no_naive)
+        phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+        result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases)
+        if set(phases) != set(benchmark.PHASES):
+            name = f"{result['machine']}-{cfg.preset}-phases"
+            write_json(out / f"{name}.json", result)
+            print(f"wrote {out / name}.json (named phases only: no rollout breakdown or projection)")
+            return
         paper = config.make("paper")
         same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
         paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None

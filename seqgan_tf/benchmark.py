@@ -100,8 +100,38 @@ def median_time(fn, repeats):
     return float(np.median(times)), [round(t, 4) for t in times]
 
 
-def run(cfg, repeats=3, naive=True, log=print):
-    """Benchmark every phase of cfg; returns a JSON-able dict."""
+def peak_rss_reset():
+    """Restart the kernel's count of this process's peak resident memory (Linux: /proc/self/clear_refs); False
+    where that is not possible (then `peak_rss_mb` keeps the process's peak so far)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb():
+    """Peak resident memory (VmHWM) of this process since the last `peak_rss_reset`, in MB."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+PHASES = ("oracle_sample", "mle_epoch", "nll_oracle_eval", "d_step", "rollout_pg_step", "adversarial_round")
+
+
+def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
+    """Benchmark the named phases of cfg (all by default; the rollout breakdown and the projections need all);
+    returns a JSON-able dict."""
+    unknown = set(phases) - set(PHASES)
+    if unknown or not phases:
+        raise ValueError(f"unknown phase {', '.join(sorted(unknown)) or repr(phases)}; choose from {', '.join(PHASES)}")
     oracle = load_oracle(cfg)
     s = State.build(cfg).models
     rng = tf.random.Generator.from_seed(0)
@@ -114,7 +144,7 @@ def run(cfg, repeats=3, naive=True, log=print):
         pg_step(s.gen, s.pg_opt, seqs, q)
         return q
 
-    phases = {
+    timed = {
         "oracle_sample": lambda: oracle.sample(cfg.num_samples, seed()),
         "mle_epoch": lambda: mle_epoch(s.gen, s.mle_opt, real, cfg.batch_size, seed()),
         "nll_oracle_eval": lambda: nll_oracle(oracle, s.gen, cfg.eval_samples, seed()),
@@ -125,13 +155,19 @@ def run(cfg, repeats=3, naive=True, log=print):
     out = {"machine": machine_tag(), "platform": platform.platform(), "tensorflow": tf.__version__,
            "threads": {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
                        "inter": tf.config.threading.get_inter_op_parallelism_threads()},
-           "preset": cfg.preset, "repeats": repeats, "phases": {}, "profile": {}}
-    for name, fn in phases.items():
+           "preset": cfg.preset, "repeats": repeats, "phases": {}, "profile": {},
+           "peak_rss_per_phase": peak_rss_reset()}
+    for name in phases:
+        fn = timed[name]
+        peak_rss_reset()
         med, all_times = median_time(fn, repeats)
-        out["phases"][name] = {"median_s": med, "runs_s": all_times}
+        out["phases"][name] = {"median_s": med, "runs_s": all_times, "peak_rss_mb": peak_rss_mb()}
         out["profile"][name] = profile(fn)
         log(f"{name:>20}: median {med:8.3f} s   (runs {all_times}); "
-            f"{100 * out['profile'][name]['outside_graph_frac']:.0f}% outside graphs")
+            f"{100 * out['profile'][name]['outside_graph_frac']:.0f}% outside graphs; peak RSS "
+            f"{out['phases'][name]['peak_rss_mb']:.0f} MB")
+    if set(phases) != set(PHASES):
+        return out
     vec, _ = median_time(lambda: rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed(), cfg.rollout_chunk),
                          repeats)
     out["rollout"] = {"vectorised_s": vec, "graph_calls_vectorised": 1,

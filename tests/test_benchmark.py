@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 import tensorflow as tf
-from conftest import ROOT, Smoke, ahead, run_script, script, seed
+from conftest import ROOT, Smoke, ahead, fails, run_script, script, seed
 
 from seqgan_tf.benchmark import naive_rollout_rewards
 from seqgan_tf.train.rollout import rollout_rewards
@@ -25,7 +25,7 @@ def test_benchmark_smoke_writes_json_and_markdown():
     phases = {"oracle_sample", "mle_epoch", "nll_oracle_eval", "d_step", "rollout_pg_step", "adversarial_round"}
     assert set(result["phases"]) == phases == set(result["profile"])
     for p in result["phases"].values():
-        assert p["median_s"] > 0 and len(p["runs_s"]) == 1
+        assert p["median_s"] > 0 and len(p["runs_s"]) == 1 and p["peak_rss_mb"] > 50
     for p in result["profile"].values():
         assert 0 <= p["graph_frac"] <= 1 and 0 <= p["outside_graph_frac"] <= 1
     ro = result["rollout"]
@@ -33,7 +33,7 @@ def test_benchmark_smoke_writes_json_and_markdown():
     assert ro["g_sampling_s"] > 0 and ro["d_scoring_s"] > 0 and ro["matmul_gflop_per_s"] > 0
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
-    assert "| d_step |" in md and "naive loop" in md and "| 2 |" in md
+    assert "| d_step |" in md and "naive loop" in md and "| 2 |" in md and "peak RSS MB" in md
     assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
     assert "variants" not in result
 
@@ -75,3 +75,16 @@ def test_naive_rollout_is_the_same_estimator():
     seqs = tf.constant(np.random.RandomState(0).randint(0, s.cfg.vocab_size, size=(6, s.cfg.seq_len)), tf.int32)
     fast = rollout_rewards(s.gen, s.disc, seqs, 2, seed(0, 0), 64).numpy()
     np.testing.assert_allclose(naive_rollout_rewards(s.gen, s.disc, seqs, 2, seed(1, 1)), fast, rtol=1e-5)
+
+
+def test_named_phases_only(tmp_path, capsys):
+    """--phases times just those (each with its own peak RSS), without the rollout breakdown or projection; an
+    unknown phase is a one-line error."""
+    script("reproduce/benchmark.py").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
+                                           "--out", str(tmp_path)])
+    [js] = list(tmp_path.glob("*-smoke-phases.json"))
+    result = json.loads(js.read_text())
+    assert list(result["phases"]) == ["mle_epoch", "d_step"] and "rollout" not in result
+    assert all(p["peak_rss_mb"] > 50 for p in result["phases"].values())
+    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
+          message="unknown phase warp")

@@ -5,10 +5,13 @@ def markdown(result, paper_projection=None):
     lines = [f"# Benchmark: preset `{result['preset']}` on `{result['machine']}`", "",
              f"TensorFlow {result['tensorflow']}, {result['platform']}; medians of {result['repeats']} runs "
              "after a warm-up.", "",
-             "| phase | median s | runs s | outside graphs |", "|---|---|---|---|"]
+             "| phase | median s | runs s | outside graphs | peak RSS MB |", "|---|---|---|---|---|"]
     for name, p in result["phases"].items():
+        rss = f"{p['peak_rss_mb']:.0f}" if p.get("peak_rss_mb") else "—"
         lines.append(f"| {name} | {p['median_s']:.3f} | {', '.join(map(str, p['runs_s']))} | "
-                     f"{100 * result['profile'][name]['outside_graph_frac']:.1f}% |")
+                     f"{100 * result['profile'][name]['outside_graph_frac']:.1f}% | {rss} |")
+    if result.get("peak_rss_per_phase") is False:
+        lines.append("\n(peak RSS: the process's peak so far at each phase's end; this OS cannot reset it)")
     r = result["rollout"]
     lines += ["", f"Rollout of one batch: vectorised {r['vectorised_s']:.3f} s in {r['graph_calls_vectorised']} "
               f"graph call" + (f"; naive loop {r['naive_s']:.3f} s in {r['graph_calls_naive']} calls: "
