@@ -8,7 +8,8 @@
 
 Without --methods: one SeqGAN run into results/synthetic/<preset>/ (or --out). With --methods: each seed's MLE
 pretraining once into <out>/seed<k>/pretrain/, each method from that checkpoint into <out>/seed<k>/<method>/, then
-table1.{md,csv,json} and figure2.{png,pdf} in <out> from every run there. Running the same command again resumes.
+table1.{md,csv,json} and figure2.{png,pdf} in <out> from every run there, and a gzipped copy of the lowest seed's
+final samples of each row (samples.txt.gz). Running the same command again resumes.
 """
 import argparse
 import sys
@@ -24,6 +25,7 @@ from seqgan_tf.experiments.studies import TABLE1  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
 from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
 from seqgan_tf.report import plots, table1  # noqa: E402
+from seqgan_tf.results import gzip_copy  # noqa: E402
 
 
 def parse_methods(text):
@@ -56,6 +58,9 @@ def main(argv=None):
                   f"real data {n['real_data']:.3f}.  Results in {out}/")
             return
         run_methods(cfg, methods, range(cfg.seed, cfg.seed + args.seeds), out)
+        first = min(int(d.name[4:]) for d in out.glob("seed*") if d.name[4:].isdigit())
+        for path in sorted((out / f"seed{first}").glob("*/samples.txt")):   # the table's first seed, for reading
+            gzip_copy(path)
         plots.run_curves(out)
         table1.write(out)
         plots.figure2(out, out / "figure2")

@@ -48,3 +48,15 @@ def save_figure(fig, path, **kwargs):
     buf = io.BytesIO()
     fig.savefig(buf, format=path.suffix.lstrip("."), **kwargs)
     atomic_write(path, buf.getvalue(), mode="wb")
+
+
+def gzip_copy(path) -> Path:
+    """`path` + ".gz" beside it, byte-reproducible (no name or time in the header), written atomically; the small
+    committed copy of a sample file that .gitignore keeps out in full."""
+    import gzip
+    path = Path(path)
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as f:
+        f.write(path.read_bytes())
+    atomic_write(path.with_name(path.name + ".gz"), buf.getvalue(), mode="wb")
+    return path.with_name(path.name + ".gz")

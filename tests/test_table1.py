@@ -1,4 +1,5 @@
 """Table 1 statistics (t distribution, Welch), the table and Figure 2 from saved files, and the multi-method script."""
+import gzip
 import json
 import math
 
@@ -117,6 +118,11 @@ def test_smoke_methods_over_two_seeds_then_more_merged_in(methods_sweep):
     assert "| SeqGAN | " in (methods_sweep / "table1.md").read_text()
     curves = [json.loads((methods_sweep / f"seed{s}" / "seqgan" / "metrics.json").read_text())["curve"] for s in (0, 1)]
     assert curves[0] != curves[1]
+    # the first seed's final samples of each row, gzipped (committed beside the table), equal to the full file
+    for row in ("pretrain", "mle", "seqgan"):
+        run = methods_sweep / "seed0" / row
+        assert gzip.decompress((run / "samples.txt.gz").read_bytes()) == (run / "samples.txt").read_bytes()
+    assert not list((methods_sweep / "seed1").glob("*/samples.txt.gz"))
 
 
 def test_welch_survives_tiny_variances():
