@@ -42,6 +42,12 @@ def real_data_seed(cfg):
     return tf.constant([cfg.seed, 1], tf.int64)
 
 
+def held_out(oracle, cfg, which="test"):
+    """Held-out oracle sequences, fixed by cfg.seed: "test" for NLL-test, "valid" (a second, disjoint draw) for
+    NLL-valid, which early stopping selects on, so no row is selected on a test metric."""
+    return oracle.sample(min(cfg.num_samples, 2000), tf.constant([cfg.seed, {"test": 2, "valid": 4}[which]], tf.int64))
+
+
 class SyntheticExperiment(Experiment):
     """Writes, besides the common files, samples.txt (the final evaluation's samples, the official format) and
     samples_nll.txt (each one's oracle NLL)."""
@@ -53,12 +59,9 @@ class SyntheticExperiment(Experiment):
         super().__init__(cfg, out_dir, progress, log, init_from)
 
     def load_real(self):
-        # Held-out oracle sequences for NLL-test: G's NLL on real data, which (unlike NLL-oracle) also
-        # punishes a G that drops modes, so the two together show the quality/diversity trade-off. A second,
-        # disjoint draw (NLL-valid) is what early stopping selects on, so no row is selected on a test metric.
-        n = min(self.cfg.num_samples, 2000)
-        self.held_out = self.oracle.sample(n, tf.constant([self.cfg.seed, 2], tf.int64))
-        self.valid = self.oracle.sample(n, tf.constant([self.cfg.seed, 4], tf.int64))
+        # NLL-test is G's NLL on real data, which (unlike NLL-oracle) also punishes a G that drops modes, so the
+        # two together show the quality/diversity trade-off.
+        self.held_out, self.valid = held_out(self.oracle, self.cfg), held_out(self.oracle, self.cfg, "valid")
         if self.cfg.real_data:
             from ..data.corpus import load_token_ids
             real = tf.constant(load_token_ids(self.cfg.real_data, self.cfg.vocab_size, self.cfg.seq_len))

@@ -108,20 +108,20 @@ def synthetic_models(seed_dir, names=tuple(SYNTHETIC_MODELS)):
 def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
     """The sweep of every model of every seed directory, with the real data's point, as report/temperature.py
     reads it."""
-    from .synthetic import load_oracle
+    from .synthetic import held_out, load_oracle, real_data_seed
     runs, real = [], []
     for seed_dir in seed_dirs:
-        oracle = held_out = None
+        oracle = test = None
         for name, gen, epoch, cfg in synthetic_models(seed_dir, names):
             if oracle is None:
                 oracle = load_oracle(cfg)
-                held_out = oracle.sample(min(cfg.num_samples, 2000), tf.constant([cfg.seed, 2], tf.int64))
-                real_seqs = oracle.sample(cfg.eval_samples, tf.constant([cfg.seed, 1], tf.int64))
+                test = held_out(oracle, cfg)
+                real_seqs = oracle.sample(cfg.num_samples, real_data_seed(cfg))
                 # the real data's own point: the oracle's NLL of its samples and of the held-out sequences
-                real.append({"seed": cfg.seed, "nll_oracle": float(oracle.nll(real_seqs)),
-                             "nll_test": nll_test(oracle, held_out), "distinct": distinct_fraction(real_seqs.numpy())})
+                real.append({"seed": cfg.seed, "nll_oracle": oracle.nll(real_seqs), "nll_test": nll_test(oracle, test),
+                             "distinct": distinct_fraction(real_seqs.numpy())})
             seed = tf.constant([cfg.seed, 10_000 + epoch], tf.int64)        # experiments/base.py `eval_seed`
-            score = synthetic_scorer(oracle, held_out, cfg.eval_samples, seed)
+            score = synthetic_scorer(oracle, test, cfg.eval_samples, seed)
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {points[0]['nll_oracle']:.3f} (α {alphas[0]}) "
                 f"-> {points[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
