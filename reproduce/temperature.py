@@ -6,7 +6,8 @@
 
 Reads the generators the runs kept (their checkpoints and best-NLL-valid weights: re-run the Table-1 command first
 if they are gone), samples each at every inverse temperature α and writes temperature.{json,csv,png} and
-crossing.{md,csv} under results/temperature/<preset>/ (or --out). No training; minutes on a CPU.
+crossing.{md,csv} under results/temperature/<preset>/ (or --out). Seeds swept before (in that temperature.json, on
+the same grid) and not present now are kept, so seeds can be added one session at a time. No training.
 """
 import argparse
 import sys
@@ -58,7 +59,7 @@ def main(argv=None):
         else:
             result = sweep.synthetic_sweep(seed_dirs(root), alphas)
         out = cli.output_dir(args.out or Path("results/temperature") / (("poems_" if args.poems else "") + root.name))
-        print(temperature.write(out, result) + f"Results in {out}/")
+        print(temperature.write(out, temperature.merge(out / "temperature.json", result)) + f"Results in {out}/")
 
 
 if __name__ == "__main__":

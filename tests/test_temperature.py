@@ -31,6 +31,21 @@ def test_alpha_one_reproduces_each_runs_own_evaluation_exactly(methods_sweep, tm
     assert len((tmp_path / "temperature.csv").read_text().splitlines()) == 1 + 2 * 4 * 3
 
 
+def test_a_later_sweep_of_other_seeds_is_merged_in(tmp_path):
+    """Seeds swept before on the same grid stay; a re-swept seed is replaced; another grid replaces everything."""
+    def sweep_of(seeds, alphas=(1.0,), value=1.0):
+        return {"dataset": "synthetic", "alphas": list(alphas), "quality": "nll_oracle", "diversity": "nll_test",
+                "runs": [{"seed": s, "model": "seqgan", "points": [{"alpha": 1.0, "nll_oracle": value}]}
+                         for s in seeds], "real": [{"seed": s} for s in seeds]}
+    path = tmp_path / "temperature.json"
+    path.write_text(json.dumps(sweep_of([88, 89])))
+    merged = report.merge(path, sweep_of([89, 90], value=2.0))
+    assert [(r["seed"], r["points"][0]["nll_oracle"]) for r in merged["runs"]] == [
+        (88, 1.0), (89, 2.0), (90, 2.0)]
+    assert [r["seed"] for r in merged["real"]] == [88, 89, 90]
+    assert [r["seed"] for r in report.merge(path, sweep_of([90], alphas=(0.5, 1.0)))["runs"]] == [90]
+
+
 def test_tempered_nll_test_is_the_tempered_softmax():
     """NLL-test at temperature τ is the mean of -log softmax(logits / τ)[y], computed here in numpy."""
     s = Smoke()

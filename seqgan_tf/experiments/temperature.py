@@ -22,7 +22,7 @@ from ..results import read_json
 from .base import BEST_WEIGHTS
 
 # Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
-ALPHAS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 1.75, 2.0)
+ALPHAS = (0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2.0)
 # The models of one Table-1 seed directory: (run directory, which generator of it, label).
 SYNTHETIC_MODELS = {"mle_pretrained": "MLE, end of pretraining", "mle_early": "MLE, early-stopped on NLL-valid",
                     "mle": "MLE, continued", "seqgan": "SeqGAN"}

@@ -139,6 +139,21 @@ def figure(sweep, png_path, diversity=None):
     plt.close(fig)
 
 
+def merge(path, sweep):
+    """`sweep` with the runs of an earlier sweep at `path` (same dataset and grid) whose seeds it lacks."""
+    path = Path(path)
+    if not path.is_file():
+        return sweep
+    old = read_json(path)
+    if (old.get("dataset"), old.get("alphas")) != (sweep["dataset"], sweep["alphas"]):
+        return sweep                          # another grid: the new sweep replaces it
+    seeds = {r["seed"] for r in sweep["runs"]}
+    kept = [r for r in old["runs"] if r["seed"] not in seeds]
+    real = [r for r in old.get("real", []) if r["seed"] not in seeds]
+    return {**sweep, "runs": sorted(kept + sweep["runs"], key=lambda r: r["seed"]),
+            "real": sorted(real + sweep["real"], key=lambda r: r["seed"])}
+
+
 def write(out, sweep=None):
     """temperature.{json,csv}, crossing.{md,csv} and temperature.png in `out` (sweep None: re-read the JSON)."""
     out = Path(out)
