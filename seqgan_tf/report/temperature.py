@@ -97,8 +97,8 @@ def markdown(sweep, rows) -> str:
     lines += ["", f"Mean ± std over seeds {', '.join(map(str, rows[0]['seeds'])) if rows else ''}; each seed's "
               f"crossing by linear interpolation between the grid's α ({', '.join(map(str, sweep['alphas']))}), "
               f"logits × α. {q}: {better} is better; difference = model − SeqGAN in {d} "
-              f"({'lower' if SENSE[rows[0]['diversity']] < 0 else 'higher'} is better) at equal {q}, so a negative "
-              f"difference favours the model." if rows else ""]
+              f"({'lower' if SENSE[rows[0]['diversity']] < 0 else 'higher'} is better) at equal {q}, so a "
+              f"{'negative' if SENSE[rows[0]['diversity']] < 0 else 'positive'} difference favours the model." if rows else ""]
     return "\n".join(lines) + "\n"
 
 
