@@ -1,2 +1,11 @@
 """seqgan_tf: SeqGAN (Yu et al., AAAI 2017) in TensorFlow 2 / Keras 3."""
+import os
+
+# TensorFlow's default CPU allocator returns large buffers (a rollout step's logits are 390 MB) to the OS and maps
+# them again, so every step faults its pages back in: 2.3 M page faults and a third of a rollout's time in the
+# kernel. Its pooling (BFC) allocator keeps them: same arithmetic, a rollout 1.5x faster, ~20% more peak memory.
+# TensorFlow reads this when it makes its first allocator, so it applies when seqgan_tf is imported first (every
+# entry point does); a value you set yourself wins.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+
 __version__ = "0.1.0"

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ENV = dict(os.environ)        # as the session started: children never see a test's monkeypatched variables
 
+import seqgan_tf  # noqa: E402,F401  (first: it chooses TensorFlow's CPU allocator, read when TensorFlow starts)
 import keras  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
