@@ -23,18 +23,25 @@ from seqgan_tf.experiments import temperature as sweep  # noqa: E402
 from seqgan_tf.report import temperature  # noqa: E402
 
 
-def seed_dirs(root):
-    dirs = sorted(p for p in Path(root).glob("seed*") if p.is_dir())
+def seed_dirs(root, seeds=None):
+    """root/seed<k>/ for every k (or the comma list `seeds`)."""
+    dirs = sorted(p for p in Path(root).glob("seed*") if p.is_dir() and p.name[4:].isdigit())
+    if seeds:
+        wanted = {f"seed{int(k)}" for k in seeds.split(",")}
+        missing = wanted - {d.name for d in dirs}
+        if missing:
+            raise FileNotFoundError(f"no {', '.join(sorted(missing))} under {root}")
+        dirs = [d for d in dirs if d.name in wanted]
     if not dirs:
         raise FileNotFoundError(f"no seed<k>/ run directories under {root}")
     return dirs
 
 
-def poems(root, alphas, cache):
+def poems(root, alphas, cache, seeds=None):
     from seqgan_tf.data import poetry
     from seqgan_tf.metrics.bleu import ReferenceBLEU
     from seqgan_tf.metrics.corpus import text_metrics
-    dirs = seed_dirs(root)
+    dirs = seed_dirs(root, seeds)
     cfgs = [sweep.run_config(d) for d in dirs]
     c = cfgs[0]
     data = poetry.prepare(c.corpus_source, c.corpus, cache, c.test_fraction, c.split_seed)
@@ -47,6 +54,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default="results/synthetic/quick", help="a Table-1 directory of seed<k>/ runs")
     parser.add_argument("--poems", help="a poetry directory of seed<k>/ runs instead")
+    parser.add_argument("--seeds", help="only these seeds, e.g. 88,89 (default: every seed<k>/ there)")
     parser.add_argument("--alphas", help="inverse temperatures, comma-separated (default: 0.5 .. 2, fine near 1)")
     parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/, as poetry_bleu.py)")
     parser.add_argument("--out", help="output directory (default results/temperature/<runs' name>)")
@@ -55,9 +63,9 @@ def main(argv=None):
         alphas = sweep.parse_alphas(args.alphas) if args.alphas else sweep.ALPHAS
         root = Path(args.poems or args.runs)
         if args.poems:
-            result = poems(root, alphas, args.cache)
+            result = poems(root, alphas, args.cache, args.seeds)
         else:
-            result = sweep.synthetic_sweep(seed_dirs(root), alphas)
+            result = sweep.synthetic_sweep(seed_dirs(root, args.seeds), alphas)
         out = cli.output_dir(args.out or Path("results/temperature") / (("poems_" if args.poems else "") + root.name))
         print(temperature.write(out, temperature.merge(out / "temperature.json", result)) + f"Results in {out}/")
 
