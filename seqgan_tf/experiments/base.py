@@ -96,18 +96,17 @@ class Experiment:
         metrics = self.score(epoch)
         key = self.keep_best
         if key in metrics and all(metrics[key] < c[key] for c in self.hist["curve"] if key in c):
-            self._keep_generator(epoch)
+            self._keep_generator()
         self.hist["curve"].append({"phase": phase, "epoch": epoch, **metrics})
         self.last_eval = epoch
         return metrics
 
-    def _keep_generator(self, epoch):
+    def _keep_generator(self):
         """G's weights at the best `keep_best` evaluation so far (the early-stopped model, for later sampling,
         e.g. the temperature sweep); replaced atomically."""
         tmp = self.out / "best.tmp.weights.h5"
         self.state.models.gen.save_weights(str(tmp))
         tmp.replace(self.out / BEST_WEIGHTS)
-        self.hist["best_weights_epoch"] = epoch
 
     def eval_seed(self, epoch):
         return tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64)

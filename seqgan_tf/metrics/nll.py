@@ -10,7 +10,7 @@ def _sequence_nll(model, seqs):
 
 @tf.function
 def _tempered_sequence_nll(model, seqs, temperature):
-    # the sampler's own division (models/lstm.py `complete`), so the scored model is the sampled one
+    # the sampler's own division (models/language_model.py `complete`), so the scored model is the sampled one
     return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=seqs, logits=model(seqs) / temperature),
                          axis=1)
 
