@@ -16,7 +16,7 @@ benchmark times both; the tests check they draw the same tokens).
 import keras
 import tensorflow as tf
 
-from .language_model import LanguageModel, draw
+from .language_model import LanguageModel
 
 
 class CNNLanguageModel(LanguageModel):
@@ -89,13 +89,7 @@ class CNNLanguageModel(LanguageModel):
         out = tf.TensorArray(tf.int32, size=T)
         for t in tf.range(T):
             h = self.hidden_states(inputs)[:, t]
-            rows = tf.where(keep <= t)[:, 0]
-            logits = self.logits(tf.gather(h, rows)) / temperature
-            sampled = tf.scatter_nd(rows[:, None], draw(logits, tf.random.experimental.stateless_fold_in(seed, t)),
-                                    [M])
-            if self.end_token is not None:
-                sampled = tf.where(inputs[:, t] == self.end_token, self.end_token, sampled)
-            tok = tf.where(t < keep, prefix[:, t], sampled)
+            tok = self.next_token(h, inputs[:, t], prefix, keep, t, seed, temperature)
             out = out.write(t, tok)
             inputs = tf.where(cols == t + 1, tok[:, None], inputs)
         return tf.transpose(out.stack())

@@ -71,16 +71,20 @@ class LanguageModel(keras.Model):
         out = tf.TensorArray(tf.int32, size=self.seq_len)
         for t in tf.range(self.seq_len):          # a tf.while_loop in graph mode, not unrolled
             state = self.step(tok, state)
-            rows = tf.where(keep <= t)[:, 0]                                   # rows sampling at step t
-            logits = self.logits(tf.gather(state[0], rows)) / temperature
-            step_seed = tf.random.experimental.stateless_fold_in(seed, t)
-            drawn = draw(logits, step_seed)
-            sampled = tf.scatter_nd(rows[:, None], drawn, [M])
-            if self.end_token is not None:         # trace-time switch: fixed-length models keep their graph
-                sampled = tf.where(tok == self.end_token, self.end_token, sampled)   # `tok`: the step-t input
-            tok = tf.where(t < keep, prefix[:, t], sampled)
+            tok = self.next_token(state[0], tok, prefix, keep, t, seed, temperature)
             out = out.write(t, tok)
         return tf.transpose(out.stack())
+
+    def next_token(self, h, tok, prefix, keep, t, seed, temperature):
+        """The step-t token of each row: prefix[:, t] where the row keeps it, else drawn from the top-layer output
+        h (M, H); `tok` is the step-t input (after an end token, only the end token follows)."""
+        rows = tf.where(keep <= t)[:, 0]                                       # rows sampling at step t
+        logits = self.logits(tf.gather(h, rows)) / temperature
+        drawn = draw(logits, tf.random.experimental.stateless_fold_in(seed, t))
+        sampled = tf.scatter_nd(rows[:, None], drawn, [tf.shape(prefix)[0]])
+        if self.end_token is not None:             # trace-time switch: fixed-length models keep their graph
+            sampled = tf.where(tok == self.end_token, self.end_token, sampled)
+        return tf.where(t < keep, prefix[:, t], sampled)
 
     def sample(self, n, seed, temperature=1.0):
         """n sequences (n, T) int32 drawn from the model (at `temperature`, see `complete`)."""
