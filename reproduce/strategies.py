@@ -5,8 +5,10 @@
     python reproduce/strategies.py --preset paper    # paper schedule; resumable, many hours on a CPU
 
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (100,1,10), (30,1,30), (1,1,10),
-(1,5,3) start from it into <out>/seed<k>/<panel>/. Writes strategies.{json,csv,md} and figure3.png to <out>
-(default results/strategies/<preset>). The same command again resumes.
+(1,5,3) start from it into <out>/seed<k>/<panel>/, each for as many rounds as spend one compute budget (the D passes
+of panel (d) over half the preset's rounds; experiments/studies.py:strategy_settings; quick: 2, 4, 29, 20 rounds).
+Writes strategies.{json,csv,md} and figure3.png to <out> (default results/strategies/<preset>). The same command
+again resumes.
 """
 import sys
 from pathlib import Path

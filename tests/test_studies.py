@@ -50,17 +50,26 @@ def _common_files(out, study, figure):
     return summary
 
 
-def test_strategy_settings_are_figure_3s_panels():
-    """Figure 3's panels (g-steps, d-steps, k) with their share of the preset's rounds, all after one D pretraining
-    of the preset's epochs; the short panels are evaluated every round."""
+def test_strategy_settings_are_figure_3s_panels_at_one_budget():
+    """Figure 3's panels (g-steps, d-steps, k), each run for as many rounds as spend the D passes of panel (d) over
+    half the preset's rounds (within half a round), all after one D pretraining of the preset's epochs."""
     from seqgan_tf import config
-    from seqgan_tf.experiments.studies import strategy_settings
+    from seqgan_tf.experiments.studies import d_passes_per_round, strategy_settings
     cfg = config.make("quick")
+    # by hand: a g-step scores 19 prefixes x 16 completions x 64 sequences + the 64 sequences; a d-step trains on
+    # 5,000 negatives + 5,000 positives, a training pass counted as 3 forward passes
+    assert d_passes_per_round(cfg, 1, 5, 3) == (19 * 16 * 64 + 64) + 5 * 3 * 3 * 10_000
     panels = strategy_settings(cfg)
-    shape = {n: (p["g_steps"], p["d_steps"], p["d_epochs"], p["adv_epochs"], p["eval_every"])
-             for n, p in panels.items()}
-    assert shape == {"g100_d1_k10": (100, 1, 10, 4, 1), "g30_d1_k30": (30, 1, 30, 8, 1),
-                     "g1_d1_k10": (1, 1, 10, 40, 5), "g1_d5_k3": (1, 5, 3, 40, 5)}
+    shape = {n: (p["g_steps"], p["d_steps"], p["d_epochs"]) for n, p in panels.items()}
+    assert shape == {"g100_d1_k10": (100, 1, 10), "g30_d1_k30": (30, 1, 30), "g1_d1_k10": (1, 1, 10),
+                     "g1_d5_k3": (1, 5, 3)}
+    assert panels["g1_d5_k3"]["adv_epochs"] == cfg.adv_epochs // 2
+    budget = d_passes_per_round(cfg, 1, 5, 3) * cfg.adv_epochs // 2
+    for p in panels.values():
+        per_round = d_passes_per_round(cfg, p["g_steps"], p["d_steps"], p["d_epochs"])
+        assert abs(p["adv_epochs"] * per_round - budget) <= per_round / 2
+        assert p["eval_every"] == 1 or p["adv_epochs"] >= 10
+    assert panels["g100_d1_k10"]["adv_epochs"] < panels["g30_d1_k30"]["adv_epochs"] < panels["g1_d1_k10"]["adv_epochs"]
     assert {p["pretrain_d_epochs"] for p in panels.values()} == {cfg.d_pretrain_epochs}
 
 
@@ -82,6 +91,8 @@ def test_strategies_smoke(tmp_path, monkeypatch):
         adv = [c for c in p["curve"] if c[0] > pre]
         assert len(adv) >= 1 and adv[-1][0] == pre + p["rounds"] and adv[-1][1] == pytest.approx(p["final"])
         assert p["sentence"].startswith(f"({p['panel']}) g-steps {p['g_steps']}") and f"{p['final']:.3f}" in p["sentence"]
+        assert p["by_passes"][0][0] == 0 and p["by_passes"][-1][0] == p["budget"] == p["rounds"] * p["d_passes_per_round"]
+        assert ("Ours agrees" in p["sentence"]) == p["agrees"] and p["paper"] in p["sentence"]
     m = json.loads((out / "seed0" / "g100_d1_k10" / "metrics.json").read_text())
     assert m["config"]["d_epochs"] == 10 and m["config"]["g_steps"] == 100 and m["seconds_per_round"] > 0
     assert m["config"]["pretrain_d_epochs"] == 1                   # pinned: the shared D pretraining's epochs

@@ -18,17 +18,34 @@ TABLE1 = {"mle": {"method": "mle"},
           "pg_bleu_as_run": {"method": "pg_bleu", "bleu_smoothing": "legacy", "bleu_rollout_num": 1, "adv_lr": 1e-3},
           "seqgan": {"method": "seqgan"}}
 
-# Figure 3's panels (PAPER.md): (g-steps, d-steps, k) and the share of the preset's rounds each runs. A round of
-# (a) costs 100 g-steps and of (b) 30 g-steps + 30 D epochs, so they run fewer rounds, evaluated after each.
-STRATEGIES = {"g100_d1_k10": (100, 1, 10, 0.1), "g30_d1_k30": (30, 1, 30, 0.2),
-              "g1_d1_k10": (1, 1, 10, 1.0), "g1_d5_k3": (1, 5, 3, 1.0)}
+# Figure 3's panels (PAPER.md): (g-steps, d-steps, k).
+STRATEGIES = {"g100_d1_k10": (100, 1, 10), "g30_d1_k30": (30, 1, 30), "g1_d1_k10": (1, 1, 10), "g1_d5_k3": (1, 5, 3)}
+D_TRAIN_PASSES = 3      # a D training pass (forward + backward) costs about three forward passes
+
+
+def d_passes_per_round(cfg, g_steps, d_steps, k):
+    """Forward-pass equivalents of D in one round: each g-step scores (T-1)·N·B roll-out completions and its B
+    sequences; each d-step trains k epochs over its negatives and as many positives (all of them when there are
+    fewer, train/pretrain.py:d_step). D is about nine tenths of a round's arithmetic in every panel (G's sampling and
+    policy-gradient step are the rest), so equal D passes is close to equal compute."""
+    scoring = (cfg.seq_len - 1) * cfg.rollout_num * cfg.batch_size + cfg.batch_size
+    samples = cfg.n_negatives + min(cfg.n_negatives, cfg.num_samples)
+    return g_steps * scoring + d_steps * k * D_TRAIN_PASSES * samples
 
 
 def strategy_settings(cfg):
-    """The panels share one D pretraining (cfg's epochs per step), so every panel starts from the same G and D."""
-    return {name: dict(g_steps=g, d_steps=d, d_epochs=k, pretrain_d_epochs=cfg.d_pretrain_epochs,
-                       adv_epochs=max(1, round(cfg.adv_epochs * share)), eval_every=1 if share < 1 else cfg.eval_every)
-            for name, (g, d, k, share) in STRATEGIES.items()}
+    """The four panels at one compute budget: the D passes that panel (d), the released schedule, spends in half the
+    preset's rounds. A panel with many g-steps per round (a: 100 of them) runs few rounds, one with much D training
+    per g-step runs more: equal rounds would give (a) 100x the generator updates, equal generator updates would give
+    (c) and (d) 100 rounds each for (a)'s one. Every panel starts from one shared D pretraining (cfg's epochs per
+    step); panels of under 10 rounds are evaluated every round."""
+    budget = d_passes_per_round(cfg, *STRATEGIES["g1_d5_k3"]) * max(1, cfg.adv_epochs // 2)
+    settings = {}
+    for name, (g, d, k) in STRATEGIES.items():
+        rounds = max(1, round(budget / d_passes_per_round(cfg, g, d, k)))
+        settings[name] = dict(g_steps=g, d_steps=d, d_epochs=k, pretrain_d_epochs=cfg.d_pretrain_epochs,
+                              adv_epochs=rounds, eval_every=1 if rounds < 10 else cfg.eval_every)
+    return settings
 
 
 def no_pretraining_settings(cfg):

@@ -102,27 +102,35 @@ def _caption(ax, text):
 
 
 def figure3(summary, png_path):
-    """Figure 3: one panel per (g-steps, d-steps, k): NLL-oracle over the shared pretraining, a dashed line where
-    it ends, then the adversarial rounds (mean ± std over seeds); the panel's sentence below it."""
+    """Figure 3: one panel per (g-steps, d-steps, k), all on one x-axis: the D passes spent since pretraining (the
+    panels run to one budget), NLL-oracle mean ± std over seeds; the shared MLE pretraining as a short lead-in left
+    of 0 (its epochs squeezed into a tenth of the axis); the panel's sentence below it."""
     panels = summary["panels"]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 9.5), squeeze=False)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 10.5), squeeze=False, sharey=True)
+    width = max(p["budget"] for p in panels) / 1e6
     for ax, p in zip(axes.flat, panels):
-        e, mean, std = (np.array(x) for x in zip(*p["curve"]))
-        pre, adv = e <= p["pretrain_end"], e >= p["pretrain_end"]
-        ax.plot(e[pre], mean[pre], "-", color="black", lw=1.2, label="MLE pretraining")
-        ax.plot(e[adv], mean[adv], "o-", ms=3, color="C3", label="SeqGAN")
-        ax.fill_between(e, mean - std, mean + std, color="gray", alpha=0.2)
-        ax.axvline(p["pretrain_end"], color="gray", ls="--", lw=1)
+        e, mean, std = (np.array(x) for x in zip(*(c for c in p["curve"] if c[0] <= p["pretrain_end"])))
+        lead = (e / p["pretrain_end"] - 1.0) * 0.1 * width if p["pretrain_end"] else e * 0.0
+        ax.plot(lead, mean, "-", color="black", lw=1.2, label=f"MLE pretraining ({p['pretrain_end']} epochs, squeezed)")
+        ax.fill_between(lead, mean - std, mean + std, color="gray", alpha=0.2)
+        x, mean, std = (np.array(v) for v in zip(*p["by_passes"]))
+        x = x / 1e6
+        ax.plot(x, mean, "o-", ms=3, color="C3", label=f"SeqGAN, {p['rounds']} rounds ({len(p['seeds'])} seed(s))")
+        ax.fill_between(x, mean - std, mean + std, color="C3", alpha=0.2)
+        ax.axvline(0, color="gray", ls="--", lw=1)
+        ax.set_xlim(-0.12 * width, 1.05 * width)
+        ax.set_ylim(top=max(p["after_mle"] + 0.5, float(np.max(mean + std)) + 0.05))    # the adversarial scale
         ax.set_title(f"({p['panel']}) g-steps {p['g_steps']}, d-steps {p['d_steps']}, k {p['k']}", fontsize=10)
-        ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)", fontsize=8)
+        ax.set_xlabel("D passes since pretraining (millions; a training pass counts 3)", fontsize=8)
         ax.set_ylabel("NLL-oracle", fontsize=8)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         _caption(ax, p["sentence"])
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.suptitle(f"Figure 3: SeqGAN under different D-training strategies, preset '{summary['preset']}'")
-    fig.tight_layout(h_pad=5.0)
+    fig.suptitle(f"Figure 3: SeqGAN under different D-training strategies at one compute budget, preset "
+                 f"'{summary['preset']}'")
+    fig.tight_layout(h_pad=7.0)
     save_figure(fig, png_path, dpi=120)
     plt.close(fig)
 

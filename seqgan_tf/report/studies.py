@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..experiments.studies import GENERATORS, PRECISIONS, ROLLOUT_NS, STRATEGIES, ablation_name
+from .. import config
+from ..experiments.studies import (GENERATORS, PRECISIONS, ROLLOUT_NS, STRATEGIES, ablation_name,
+                                  d_passes_per_round)
 from ..metrics import stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from . import plots
@@ -63,28 +65,76 @@ def _trend(delta, noise):
 
 
 # -- Figure 3 --------------------------------------------------------------------------------------------------
+# What each panel of the paper's Figure 3 shows, as its text describes it (recalled, like PAPER.md's other
+# recalled figures), and the test applied to ours to say whether it agrees.
+PAPER_PANELS = {
+    "a": "NLL-oracle falls fast, then rises: D, trained too little, misleads G",
+    "b": "more D epochs than (a) temper its instability",
+    "c": "training is stable",
+    "d": "the best final NLL-oracle of the four, and stable",
+}
+AGREEMENT_TESTS = {
+    "a": "lowest point in the first half of the budget and final above it by more than the evaluation noise",
+    "b": "rise from its lowest point to the end smaller than (a)'s",
+    "c": "final within noise of its lowest point and below the MLE start by more than the noise",
+    "d": "lowest mean final of the four and final within noise of its lowest point",
+}
+
+
+def _agrees(letter, p, by):
+    """Whether panel p (a dict of strategies()) shows what the paper's panel `letter` shows (AGREEMENT_TESTS)."""
+    settled = p["final"] - p["best"] <= p["noise_2se"]
+    if letter == "a":
+        return p["best_at"] <= p["budget"] / 2 and not settled
+    if letter == "b":
+        return "a" in by and p["final"] - p["best"] < by["a"]["final"] - by["a"]["best"]
+    if letter == "c":
+        return settled and p["final"] < p["after_mle"] - p["noise_2se"]
+    return settled and p["final"] <= min(q["final"] for q in by.values())
+
+
 def strategies(root):
+    """Figure 3: each panel's NLL-oracle (mean ± std over seeds) against the D passes spent since pretraining
+    (experiments/studies.py:d_passes_per_round; the panels run to one budget), what the paper's panel shows and
+    whether ours agrees, and Welch's test over seeds of each panel's final value against (d)'s."""
     runs = collect(root, STRATEGIES)
     panels = []
     for letter, (name, ms) in zip("abcd", runs.items()):
-        cfg, pre = ms[0]["config"], ms[0]["config"]["pretrain_g_epochs"]
+        cfg, pre = config.from_dict(ms[0]["config"]), ms[0]["config"]["pretrain_g_epochs"]
+        per_round = d_passes_per_round(cfg, cfg.g_steps, cfg.d_steps, cfg.d_epochs)
         curve = mean_curve(ms)
-        adv = [c for c in curve if c[0] > pre]
-        start, final = _stat(ms, "after_mle")[0], _stat(ms, "final")[0]
-        best = min(adv, key=lambda c: c[1]) if adv else [pre, start]
-        noise = _noise(ms[0], pre, curve[-1][0])
-        panel = {"panel": letter, "name": name, "g_steps": cfg["g_steps"], "d_steps": cfg["d_steps"],
-                 "k": cfg["d_epochs"], "rounds": cfg["adv_epochs"], "seeds": [m["seed"] for m in ms],
-                 "after_mle": start, "final": final, "best": best[1], "best_round": best[0] - pre,
-                 "range_adversarial": [min(c[1] for c in adv), max(c[1] for c in adv)] if adv else None,
-                 "noise_2se": noise, "pretrain_end": pre, "curve": curve}
-        panel["sentence"] = (
-            f"({letter}) g-steps {panel['g_steps']}, d-steps {panel['d_steps']}, k {panel['k']}: over "
-            f"{panel['rounds']} round{'s' * (panel['rounds'] != 1)} NLL-oracle {_trend(final - start, noise)}, {start:.3f} after MLE to "
-            f"{final:.3f} ({final - start:+.3f}; evaluation noise ±{noise:.3f}), lowest {best[1]:.3f} at round "
-            f"{best[0] - pre}.")
-        panels.append(panel)
-    return {"study": "strategies", "preset": _preset(runs), "panels": panels}
+        adv = [c for c in curve if c[0] >= pre]
+        finals = [m["nll_oracle"]["final"] for m in ms]
+        start, (final, final_std) = _stat(ms, "after_mle")[0], stats.mean_std(finals)
+        best = min(adv, key=lambda c: c[1])
+        panels.append({"panel": letter, "name": name, "g_steps": cfg.g_steps, "d_steps": cfg.d_steps,
+                       "k": cfg.d_epochs, "rounds": cfg.adv_epochs, "seeds": [m["seed"] for m in ms],
+                       "d_passes_per_round": per_round, "budget": per_round * cfg.adv_epochs,
+                       "generator_updates": cfg.g_steps * cfg.adv_epochs, "after_mle": start, "final": final,
+                       "final_std": final_std, "finals": finals, "best": best[1], "best_round": best[0] - pre,
+                       "best_at": (best[0] - pre) * per_round, "noise_2se": _noise(ms[0], pre, curve[-1][0]),
+                       "pretrain_end": pre, "curve": curve,           # [epoch, mean, std]: MLE epochs, then rounds
+                       # [D passes since pretraining, mean, std] of the adversarial part (round 0 = after MLE)
+                       "by_passes": [[(c[0] - pre) * per_round, c[1], c[2]] for c in adv]})
+    by = {p["panel"]: p for p in panels}
+    for p in panels:
+        if "d" in by and p is not by["d"]:
+            p["p_vs_d"] = stats.welch(p["finals"], by["d"]["finals"])["p"]
+        p["paper"] = PAPER_PANELS[p["panel"]]
+        p["agrees"] = bool(_agrees(p["panel"], p, by))
+        n = len(p["seeds"])
+        versus = f", Welch p = {p['p_vs_d']:.2g} vs (d) over seeds" if not math.isnan(p.get("p_vs_d", math.nan)) else ""
+        p["sentence"] = (
+            f"({p['panel']}) g-steps {p['g_steps']}, d-steps {p['d_steps']}, k {p['k']}: {p['rounds']} "
+            f"round{'s' * (p['rounds'] != 1)} ({p['generator_updates']} generator updates, "
+            f"{p['budget'] / 1e6:.2f} M D passes), {n} seed{'s' * (n != 1)}: NLL-oracle "
+            f"{_trend(p['final'] - p['after_mle'], p['noise_2se'])}, {p['after_mle']:.3f} after MLE to "
+            f"{p['final']:.3f}{_pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
+            f"(evaluation noise ±{p['noise_2se']:.3f}). The paper: {p['paper']}. Ours "
+            f"{'agrees' if p['agrees'] else 'does not agree'} ({AGREEMENT_TESTS[p['panel']]}).")
+    return {"study": "strategies", "preset": _preset(runs), "panels": panels,
+            "budget": "equal D forward-pass equivalents (a training pass counted as 3), the amount panel (d) spends "
+                      "in half the preset's rounds"}
 
 
 def _round_curve(ms):
@@ -260,6 +310,11 @@ def generators(root):
         out["sentences"].append(f"{b['label']} vs {a['label']} (mean ± std over seeds "
                                 f"{', '.join(map(str, b['seeds']))}): " + "; ".join(parts) + "." + speed)
     return out
+
+
+def _pm(std):
+    """' ± std', or nothing for one seed."""
+    return "" if std is None or math.isnan(std) else f" ± {std:.3f}"
 
 
 def _fmt(x, digits=3):
