@@ -74,3 +74,14 @@ def test_smoke_run_writes_table3_with_ten_sentences_per_model(tmp_path):
     (out / "table3.md").unlink()
     main("reproduce/figures.py", "--root", out)
     assert (out / "table3.md").read_text() == before
+    # the temperature sweep reads the kept generators: BLEU-3 under protocol (a) at each α, NLL-test as diversity
+    main("reproduce/temperature.py", "--speeches", out, "--alphas", "1,4", "--cache", tmp_path / "cache",
+         "--out", tmp_path / "t")
+    sweep = json.loads((tmp_path / "t" / "temperature.json").read_text())
+    assert sweep["dataset"] == "speeches" and sweep["quality"] == "bleu3"
+    assert sorted(r["model"] for r in sweep["runs"]) == ["mle", "seqgan"]
+    for r in sweep["runs"]:
+        one, cold = r["points"]
+        assert one["nll_test"] == pytest.approx(rows[r["model"]]["nll_test"], rel=1e-5)
+        assert one["bleu3"] == pytest.approx(rows[r["model"]]["bleu3"], rel=1e-9)     # the same samples at α = 1
+        assert cold["distinct"] <= one["distinct"]
