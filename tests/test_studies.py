@@ -73,6 +73,21 @@ def test_strategy_settings_are_figure_3s_panels_at_one_budget():
     assert {p["pretrain_d_epochs"] for p in panels.values()} == {cfg.d_pretrain_epochs}
 
 
+def test_figure_3_agreement_tests():
+    """Each panel's verdict against the paper's reading: (a) must fall and then rise (a curve that only rises, or
+    only falls, does not agree), (d) must end lowest of the four without a late rise."""
+    from seqgan_tf.report.studies import _agrees
+    panel = lambda best, final, best_at=1.0: {"after_mle": 9.0, "best": best, "final": final, "best_at": best_at,
+                                              "budget": 4.0, "noise_2se": 0.02}
+    by = {"a": panel(8.3, 8.9), "b": panel(8.7, 8.8), "c": panel(8.80, 8.81), "d": panel(8.75, 8.76)}
+    assert all(_agrees(k, p, by) for k, p in by.items())
+    assert not _agrees("a", panel(9.0, 9.3, 0.0), by)             # never fell below the MLE start
+    assert not _agrees("a", panel(8.3, 8.3, 4.0), by)             # fell and stayed
+    assert not _agrees("b", panel(8.3, 8.95), by)                 # rose more than (a)
+    assert not _agrees("c", panel(8.98, 8.99), by)                # no drop beyond the noise
+    assert not _agrees("d", panel(8.78, 8.85), {**by, "d": panel(8.78, 8.85)})   # not lowest, and rose
+
+
 def test_strategies_smoke(tmp_path, monkeypatch):
     """The strategies script (two of Figure 3's panels, (a) and (d), to keep it short: every panel is one more run
     of the same code) from one shared MLE + D pretraining, each with its own rounds, D epochs and sentence."""

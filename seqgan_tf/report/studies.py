@@ -74,7 +74,8 @@ PAPER_PANELS = {
     "d": "the best final NLL-oracle of the four, and stable",
 }
 AGREEMENT_TESTS = {
-    "a": "lowest point in the first half of the budget and final above it by more than the evaluation noise",
+    "a": "a drop of more than the evaluation noise by the middle of the budget, and a final value above that lowest "
+         "point by more than the noise",
     "b": "rise from its lowest point to the end smaller than (a)'s",
     "c": "final within noise of its lowest point and below the MLE start by more than the noise",
     "d": "lowest mean final of the four and final within noise of its lowest point",
@@ -85,7 +86,8 @@ def _agrees(letter, p, by):
     """Whether panel p (a dict of strategies()) shows what the paper's panel `letter` shows (AGREEMENT_TESTS)."""
     settled = p["final"] - p["best"] <= p["noise_2se"]
     if letter == "a":
-        return p["best_at"] <= p["budget"] / 2 and not settled
+        fell = p["best"] < p["after_mle"] - p["noise_2se"]
+        return fell and p["best_at"] <= p["budget"] / 2 and not settled
     if letter == "b":
         return "a" in by and p["final"] - p["best"] < by["a"]["final"] - by["a"]["best"]
     if letter == "c":
