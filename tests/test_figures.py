@@ -13,6 +13,7 @@ from conftest import PNG, ROOT, ahead, run_script
 SUBSET = [f"results/synthetic/quick/seed8[89]/{method}/metrics.json" for method in ("mle", "ss", "pg_bleu", "seqgan")]
 SUBSET += ["results/poetry/poetry/table2.*", "results/poetry/poetry/seed8[89]/*",
            "results/music/music/table4.*", "results/music/music/seed8[89]/*",
+           "results/speeches/speech/table3.*", "results/speeches/speech/seed8[89]/*",
            "results/strategies/quick/strategies.json", "results/strategies/quick/seed88/g*/metrics.json",
            "results/no_pretraining/quick/no_pretraining.json", "results/no_pretraining/quick/seed88/*/metrics.json",
            "results/rollout_ablation/quick/rollout_ablation.json",
@@ -54,7 +55,7 @@ def test_every_run_gets_its_nll_curve(redrawn):
     """Each run's nll_curve.png beside its metrics.json, and the list of what was written on stdout."""
     root, stdout = redrawn
     runs = sorted(p.parent for p in root.rglob("metrics.json"))
-    assert {r.relative_to(root).parts[0] for r in runs} == {"synthetic", "poetry", "music", "strategies",
+    assert {r.relative_to(root).parts[0] for r in runs} == {"synthetic", "poetry", "music", "speeches", "strategies",
                                                            "no_pretraining", "rollout_ablation", "precision"}
     for run in runs:
         assert (run / "nll_curve.png").read_bytes()[:8] == PNG, run
@@ -72,9 +73,10 @@ def test_table1_and_figure2(redrawn):
     assert (d / "figure2.png").read_bytes()[:8] == PNG and (d / "figure2.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-@pytest.mark.parametrize("experiment, name", [("poetry/poetry", "table2"), ("music/music", "table4")])
-def test_tables_2_and_4_from_their_seeds(redrawn, experiment, name):
-    """Table 2 (poems) and Table 4 (music) rebuilt from the seeds present, with their real-data row kept."""
+@pytest.mark.parametrize("experiment, name", [("poetry/poetry", "table2"), ("speeches/speech", "table3"),
+                                              ("music/music", "table4")])
+def test_tables_2_3_and_4_from_their_seeds(redrawn, experiment, name):
+    """Tables 2 (poems), 3 (speeches) and 4 (music) rebuilt from the seeds present, with their real-data row kept."""
     d = redrawn[0] / experiment
     table = json.loads((d / f"{name}.json").read_text())
     assert table["seeds"] == [88, 89]
