@@ -108,6 +108,7 @@ def figure3(summary, png_path):
     panels = summary["panels"]
     fig, axes = plt.subplots(2, 2, figsize=(11, 10.5), squeeze=False, sharey=True)
     width = max(p["budget"] for p in panels) / 1e6
+    top = max(max(p["after_mle"] + 0.5, max(c[1] + c[2] for c in p["by_passes"]) + 0.05) for p in panels)
     for ax, p in zip(axes.flat, panels):
         e, mean, std = (np.array(x) for x in zip(*(c for c in p["curve"] if c[0] <= p["pretrain_end"])))
         lead = (e / p["pretrain_end"] - 1.0) * 0.1 * width if p["pretrain_end"] else e * 0.0
@@ -119,13 +120,13 @@ def figure3(summary, png_path):
         ax.fill_between(x, mean - std, mean + std, color="C3", alpha=0.2)
         ax.axvline(0, color="gray", ls="--", lw=1)
         ax.set_xlim(-0.12 * width, 1.05 * width)
-        ax.set_ylim(top=max(p["after_mle"] + 0.5, float(np.max(mean + std)) + 0.05))    # the adversarial scale
         ax.set_title(f"({p['panel']}) g-steps {p['g_steps']}, d-steps {p['d_steps']}, k {p['k']}", fontsize=10)
         ax.set_xlabel("D passes since pretraining (millions; a training pass counts 3)", fontsize=8)
         ax.set_ylabel("NLL-oracle", fontsize=8)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         _caption(ax, p["sentence"])
+    axes[0, 0].set_ylim(top=top)       # shared y: the adversarial parts' scale, cutting the early MLE epochs
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle(f"Figure 3: SeqGAN under different D-training strategies at one compute budget, preset "
