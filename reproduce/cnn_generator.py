@@ -4,11 +4,14 @@ trained by MLE then SeqGAN on the oracle, and their speed measured side by side 
     python reproduce/cnn_generator.py                          # quick preset, seeds 88-90, LSTM and CNN (emb 32)
     python reproduce/cnn_generator.py --generators lstm,cnn,cnn_large --seeds 3
     python reproduce/cnn_generator.py --preset smoke --out /tmp/cnn
+    python reproduce/cnn_generator.py --lstm_from results/synthetic/quick   # the LSTM arm is Table 1's SeqGAN rows
 
 First times an MLE epoch and a g-step (rollout + policy gradient) of each generator alternately in this process
 (timing.json), then runs each generator's MLE pretraining, D pretraining and rounds into <out>/seed<k>/<generator>/
 (nothing is shared: the models differ), and writes generators.{json,csv,md} and generators.png (NLL-oracle by
-epoch) to <out> (default results/cnn_generator/<preset>). The same command again resumes the runs.
+epoch) to <out> (default results/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is
+the quick preset's SeqGAN run, so --lstm_from takes each seed's finished Table-1 run (<dir>/seed<k>/seqgan) instead
+of training it again, refusing one whose config differs in any field.
 """
 import sys
 from pathlib import Path
@@ -20,7 +23,7 @@ quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import benchmark, cli, config  # noqa: E402
 from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
-from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
+from seqgan_tf.experiments.sweep import reuse_run, run_settings  # noqa: E402
 from seqgan_tf.report import plots, studies as summaries  # noqa: E402
 from seqgan_tf.results import write_json  # noqa: E402
 
@@ -28,6 +31,8 @@ from seqgan_tf.results import write_json  # noqa: E402
 def main(argv=None):
     parser = cli.study_parser(__doc__, "cnn_generator", seeds=3)
     parser.add_argument("--generators", default="lstm,cnn", help=f"comma list of {', '.join(GENERATORS)}")
+    parser.add_argument("--lstm_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
+                        "seed<k>/seqgan runs are taken as the LSTM arm (same config required)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         names = [g.strip() for g in args.generators.split(",") if g.strip()]
@@ -37,11 +42,16 @@ def main(argv=None):
                              f"from {', '.join(GENERATORS)}")
         cfg, seeds, out = cli.study_setup(args, "cnn_generator")
         settings = {g: GENERATORS[g] for g in names}
+        if args.lstm_from and "lstm" in settings:
+            for seed in seeds:
+                reuse_run(config.replace(cfg, seed=seed), Path(args.lstm_from) / f"seed{seed}" / "seqgan",
+                          out / f"seed{seed}" / "lstm")
         if not (out / "timing.json").is_file():
             print("timing each generator side by side (MLE epoch, g-step)...")
             write_json(out / "timing.json", benchmark.generator_rates(
                 {g: config.replace(cfg, **o) for g, o in settings.items()}))
-        run_settings(cfg, settings, seeds, out, shared=None)
+        run_settings(cfg, {g: o for g, o in settings.items() if not (g == "lstm" and args.lstm_from)}, seeds, out,
+                     shared=None)
         plots.run_curves(out)
         summary = summaries.write("generators", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (generators.png)")

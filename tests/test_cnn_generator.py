@@ -97,3 +97,15 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
     (tmp_path / "generators.png").unlink()
     main("reproduce/figures.py", "--root", tmp_path)
     assert (tmp_path / "generators.png").read_bytes()[:8] == PNG
+
+    # The LSTM arm is Table 1's SeqGAN run: --lstm_from takes it, and it is the run the study trained itself.
+    table1, reused = tmp_path / "table1", tmp_path / "reused"
+    main("reproduce/synthetic.py", "--preset", "smoke", "--adv_epochs", "2", "--methods", "seqgan", "--out", table1)
+    main("reproduce/cnn_generator.py", "--preset", "smoke", "--adv_epochs", "2", "--seeds", "1",
+         "--generators", "lstm", "--lstm_from", table1, "--out", reused)
+    trained, taken = (json.loads(next(d.glob("seed*/lstm/metrics.json")).read_text()) for d in (tmp_path, reused))
+    assert taken["curve"] == trained["curve"] and taken["nll_test"] == trained["nll_test"]
+    assert taken["copied_from"].endswith("seqgan") and not list(reused.glob("seed*/lstm/checkpoints"))
+    r = run_script(ROOT / "reproduce" / "cnn_generator.py", "--preset", "smoke", "--adv_epochs", "3", "--seeds",
+                   "1", "--generators", "lstm", "--lstm_from", table1, "--out", tmp_path / "refused")
+    assert r.returncode == 2 and "adv_epochs: 2 there, 3 here" in r.stderr and r.stderr.count("\n") == 1

@@ -3,9 +3,12 @@ Figure 3 and the studies): every run resumes from its own checkpoint, so a sweep
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 from .. import config as config_lib
+from ..errors import ConfigMismatch
+from ..results import read_json, write_json
 from .studies import TABLE1
 from .synthetic import SyntheticExperiment
 
@@ -43,3 +46,25 @@ def run_methods(cfg, rows, seeds, root, progress=True, log=None):
     """Table 1: each row of studies.TABLE1 named in `rows` from each seed's shared MLE pretraining, into
     root/seed<k>/<row>."""
     return run_settings(cfg, {r: TABLE1[r] for r in rows}, seeds, root, progress=progress, log=log)
+
+
+def reuse_run(cfg, src, dst):
+    """Take the finished run in `src` as the run of cfg in `dst` instead of training it again: its metrics.json
+    (noting where it came from) and curve files. A run is deterministic given its config, so a run of the same
+    config (run-only fields such as checkpointing aside) is the run cfg would make; any other field differing is a
+    ConfigMismatch naming it. Returns the metrics."""
+    src, dst = Path(src), Path(dst)
+    if not (src / "metrics.json").is_file():
+        raise FileNotFoundError(f"no finished run to reuse in {src} (no metrics.json)")
+    m = read_json(src / "metrics.json")
+    theirs, mine = config_lib.from_dict(m["config"]).to_dict(), cfg.to_dict()
+    diff = sorted(k for k in mine if k not in config_lib.fields_in(config_lib.RUN) and theirs[k] != mine[k])
+    if diff:
+        raise ConfigMismatch(f"{src} is a run of another config (" + "; ".join(
+            f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in diff) + "); it cannot stand for this one")
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("curve.csv", "logs.csv", "nll_curve.png"):
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dst / name)
+    write_json(dst / "metrics.json", {**m, "copied_from": str(src)})
+    return m

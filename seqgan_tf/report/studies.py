@@ -174,10 +174,10 @@ def no_pretraining(root):
         # what MLE (+ D) pretraining bought, per seed: the random G and the MLE start are the seed's own
         gain = {m["seed"]: m["nll_oracle"]["random_init"] - m["nll_oracle"]["after_mle"] for m in runs["pretrained"]}
         n = len(ref["seeds"])
+        seeds = f"{n} seeds, mean ± std" if n > 1 else "1 seed"
         out["sentences"].append(
             f"After MLE pretraining SeqGAN went {ref['start']:.3f} -> {ref['final']:.3f}{_pm(ref['final_std'])} in "
-            f"{ref['rounds']} rounds ({f'{n} seeds, mean ± std' if n > 1 else '1 seed'}; random G: {ref['random_init']:.3f}, "
-            f"real data {ref['real_data']:.3f}).")
+            f"{ref['rounds']} rounds ({seeds}; random G: {ref['random_init']:.3f}, real data {ref['real_data']:.3f}).")
         for r in rows:
             if r["name"] == "pretrained":
                 continue
@@ -191,12 +191,12 @@ def no_pretraining(root):
             near = max(closed) < 0.1
             interval = (f", 95% interval of the mean {_fmt(r['final_ci95'][0])}-{_fmt(r['final_ci95'][1])}"
                         if r["final_ci95"][0] is not None else "")
+            worst = f" (at most {100 * max(closed):.1f}% in any of {len(closed)} seeds)" if len(closed) > 1 else ""
             out["sentences"].append(
                 f"{r['label']}: {r['random_init']:.3f} -> {r['final']:.3f}{_pm(r['final_std'])}{interval} after the "
                 f"same {r['rounds']} rounds, closing {100 * r['gap_closed']:.1f}% of the gap MLE pretraining closes"
-                + (f" (at most {100 * max(closed):.1f}% in any of {len(closed)} seeds)" if len(closed) > 1 else "") + ": "
-                + ("it stays near random, as the paper says." if near else
-                   "it does not stay near random in every seed (criterion: < 10% of the gap)."))
+                f"{worst}: " + ("it stays near random, as the paper says." if near else
+                                "it does not stay near random in every seed (criterion: < 10% of the gap)."))
     return out
 
 
