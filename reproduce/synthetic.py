@@ -9,7 +9,8 @@
 Without --methods: one SeqGAN run into results/synthetic/<preset>/ (or --out). With --methods: each seed's MLE
 pretraining once into <out>/seed<k>/pretrain/, each method from that checkpoint into <out>/seed<k>/<method>/, then
 table1.{md,csv,json} and figure2.{png,pdf} in <out> from every run there, and a gzipped copy of the lowest seed's
-final samples of each row (samples.txt.gz). Running the same command again resumes.
+final samples of each row (samples.txt.gz; the early-stopped MLE row's in mle/early_stopped_samples.txt.gz, drawn again
+from its kept weights with its evaluation's seed). Running the same command again resumes.
 """
 import argparse
 import sys
@@ -25,6 +26,7 @@ from seqgan_tf.experiments.studies import TABLE1  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
 from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
 from seqgan_tf.report import plots, table1  # noqa: E402
+from seqgan_tf.experiments.temperature import write_early_stopped_samples  # noqa: E402
 from seqgan_tf.results import gzip_copy  # noqa: E402
 
 
@@ -61,6 +63,8 @@ def main(argv=None):
         first = min(int(d.name[4:]) for d in out.glob("seed*") if d.name[4:].isdigit())
         for path in sorted((out / f"seed{first}").glob("*/samples.txt")):   # the table's first seed, for reading
             gzip_copy(path)
+        if (out / f"seed{first}" / "mle" / "metrics.json").is_file():    # and the early-stopped row's samples
+            write_early_stopped_samples(out / f"seed{first}")
         plots.run_curves(out)
         table1.write(out)
         plots.figure2(out, out / "figure2")

@@ -31,6 +31,26 @@ def test_alpha_one_reproduces_each_runs_own_evaluation_exactly(methods_sweep, tm
     assert len((tmp_path / "temperature.csv").read_text().splitlines()) == 1 + 2 * 4 * 3
 
 
+def test_early_stopped_rows_samples_are_the_evaluated_ones(methods_sweep, tmp_path):
+    """The early-stopped MLE row's committed samples (first seed) are the ones its evaluation scored: drawn again
+    from the kept weights, their NLL-oracle is the logged one bit for bit; against a logged value they do not match,
+    nothing is written."""
+    import shutil
+    path = methods_sweep / "seed0" / "mle" / "early_stopped_samples.txt"
+    assert path.with_name(path.name + ".gz").is_file()
+    samples, nll, logged = sweep.early_stopped_samples(methods_sweep / "seed0")
+    assert nll == logged and np.array_equal(np.loadtxt(path, dtype=np.int32, ndmin=2), samples)
+    copy = tmp_path / "seed0"
+    shutil.copytree(methods_sweep / "seed0", copy)
+    (copy / "mle" / "early_stopped_samples.txt").unlink()
+    metrics = json.loads((copy / "mle" / "metrics.json").read_text())
+    metrics["early_stopped"]["nll_oracle"] += 0.01
+    (copy / "mle" / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(ValueError, match="not the evaluated samples"):
+        sweep.write_early_stopped_samples(copy)
+    assert not (copy / "mle" / "early_stopped_samples.txt").exists()
+
+
 def test_a_later_sweep_of_other_seeds_is_merged_in(tmp_path):
     """Seeds swept before on the same grid stay; a re-swept seed is replaced; another grid replaces everything."""
     def sweep_of(seeds, alphas=(1.0,), value=1.0):

@@ -32,6 +32,11 @@ BEST_WEIGHTS = "best_generator.weights.h5"
 LABELS = {"pretrain_g": "MLE pretraining", "pretrain_d": "D pretraining", "adversarial": "adversarial"}
 
 
+
+def eval_seed(cfg, epoch):
+    """The seed of the evaluation after `epoch` (its samples can be drawn again from the G it scored)."""
+    return tf.constant([cfg.seed, 10_000 + epoch], tf.int64)
+
 class Experiment:
     """Runs (or resumes) MLE -> D pretraining -> adversarial rounds on real sequences in `out_dir`; `run()` returns
     the metrics dict. `init_from`: a directory holding a finished shared pretraining (experiments/sweep.py): a run
@@ -109,7 +114,7 @@ class Experiment:
         tmp.replace(self.out / BEST_WEIGHTS)
 
     def eval_seed(self, epoch):
-        return tf.constant([self.cfg.seed, 10_000 + epoch], tf.int64)
+        return eval_seed(self.cfg, epoch)
 
     # -- the run ---------------------------------------------------------------------------------------
     def run(self):

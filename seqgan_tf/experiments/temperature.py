@@ -19,7 +19,7 @@ from .. import config as config_lib
 from ..metrics.nll import nll_test, sample_many, sequence_nll
 from ..models import make_generator
 from ..results import read_json
-from .base import BEST_WEIGHTS
+from .base import BEST_WEIGHTS, eval_seed
 
 # Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
 ALPHAS = (0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2.0)
@@ -105,6 +105,31 @@ def synthetic_models(seed_dir, names=tuple(SYNTHETIC_MODELS)):
             yield name, final_generator(run, cfg), cfg.pretrain_g_epochs + cfg.adv_epochs, cfg
 
 
+def early_stopped_samples(seed_dir):
+    """The samples that scored Table 1's early-stopped MLE row of a seed directory, drawn again from the kept best
+    weights with that evaluation's seed: (samples (n, T), their NLL-oracle, the NLL-oracle the run logged)."""
+    from .synthetic import load_oracle
+    _, gen, epoch, cfg = next(synthetic_models(seed_dir, ("mle_early",)))
+    samples = sample_many(gen, cfg.eval_samples, eval_seed(cfg, epoch))
+    logged = read_json(Path(seed_dir) / "mle" / "metrics.json")["early_stopped"]["nll_oracle"]
+    return samples, float(sequence_nll(load_oracle(cfg), samples).mean() / samples.shape[1]), logged
+
+
+def write_early_stopped_samples(seed_dir, tolerance=1e-3):
+    """<seed_dir>/mle/early_stopped_samples.txt (and its .gz) from `early_stopped_samples`, once they are shown to be
+    the evaluated ones (NLL-oracle within `tolerance` of the logged value; ValueError, nothing written, otherwise).
+    Returns the path."""
+    from ..results import gzip_copy, write_samples
+    samples, nll, logged = early_stopped_samples(seed_dir)
+    if abs(nll - logged) > tolerance:
+        raise ValueError(f"{seed_dir}: the early-stopped G's samples score NLL-oracle {nll:.5f}, the run logged "
+                         f"{logged:.5f}: not the evaluated samples")
+    path = Path(seed_dir) / "mle" / "early_stopped_samples.txt"
+    write_samples(path, samples)
+    gzip_copy(path)
+    return path
+
+
 def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
     """The sweep of every model of every seed directory, with the real data's point, as report/temperature.py
     reads it."""
@@ -120,8 +145,7 @@ def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), pro
                 # the real data's own point: the oracle's NLL of its samples and of the held-out sequences
                 real.append({"seed": cfg.seed, "nll_oracle": oracle.nll(real_seqs), "nll_test": nll_test(oracle, test),
                              "distinct": distinct_fraction(real_seqs.numpy())})
-            seed = tf.constant([cfg.seed, 10_000 + epoch], tf.int64)        # experiments/base.py `eval_seed`
-            score = synthetic_scorer(oracle, test, cfg.eval_samples, seed)
+            score = synthetic_scorer(oracle, test, cfg.eval_samples, eval_seed(cfg, epoch))
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {points[0]['nll_oracle']:.3f} (α {alphas[0]}) "
                 f"-> {points[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
