@@ -77,6 +77,8 @@ def main(argv=None):
         same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
         paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None
         result["paper_projected_s"] = paper_proj
+        result["paper_flop_floor_s"] = (benchmark.flop_floor_s(paper, result["rollout"]["matmul_gflop_per_s"])
+                                        if same_models else None)
         md = report.markdown(result, paper_proj)
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
@@ -93,7 +95,9 @@ def main(argv=None):
         write_json(out / f"{name}.json", result)
         atomic_write(out / f"{name}.md", md)
         if paper_proj:
-            print(f"projected paper schedule here: {sum(paper_proj.values()) / 3600:.2f} h")
+            floor = result["paper_flop_floor_s"]
+            print(f"projected paper schedule here: {sum(paper_proj.values()) / 3600:.2f} h; its D work at this "
+                  f"machine's matmul rate (the FLOP floor): {floor / 3600:.2f} h")
         print(f"wrote {out / name}.json and .md")
 
 

@@ -17,7 +17,7 @@ from .experiments.synthetic import load_oracle, real_data_seed
 from .metrics.nll import nll_oracle
 from .train.pretrain import d_step, mle_epoch
 from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
-from .train.projection import measure_rates, project
+from .train.projection import d_work, measure_rates, project
 from .train.seqgan import pg_step, seqgan_round
 from .train.state import State
 
@@ -200,7 +200,21 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
     rates["d_batch"] = d_train_s / (cfg.d_epochs * (d_samples // cfg.batch_size))
     out["rates"] = rates
     out["projected_s"] = project(cfg, rates, cfg.num_samples)
+    # D training against the same matmul rate: a training pass counted as 3 forward passes.
+    samples_per_s = cfg.batch_size / rates["d_batch"]
+    gflop_per_s = 3 * d_forward_flops(cfg) * samples_per_s / 1e9
+    out["d_training"] = {"samples_per_s": samples_per_s, "gflop_per_s": gflop_per_s, "matmul_gflop_per_s": peak,
+                         "fraction_of_matmul": gflop_per_s / peak}
+    log(f"D training: {samples_per_s:.0f} samples/s, {gflop_per_s:.0f} GFLOP/s, {100 * gflop_per_s / peak:.0f}% of "
+        f"the matmul's {peak:.0f} GFLOP/s")
     return out
+
+
+def flop_floor_s(cfg, matmul_gflop_per_s, n_real=None):
+    """Seconds cfg's D work (training and rollout scoring, `projection.d_work`) would take at the matmul's rate: the
+    floor no implementation of this estimator reaches on this machine without cutting FLOPs."""
+    trained, scored = d_work(cfg, cfg.num_samples if n_real is None else n_real)
+    return (3 * trained + scored) * d_forward_flops(cfg) / (matmul_gflop_per_s * 1e9)
 
 
 # -- D variants: precision, XLA (measured side by side in one process) ---------------------------------------------

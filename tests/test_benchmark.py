@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from conftest import ROOT, Smoke, ahead, fails, run_script, script, seed
 
@@ -36,6 +37,23 @@ def test_benchmark_smoke_writes_json_and_markdown():
     assert "| d_step |" in md and "naive loop" in md and "| 2 |" in md and "peak RSS MB" in md
     assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
     assert "variants" not in result
+    d = result["d_training"]
+    assert d["samples_per_s"] > 0
+    assert d["fraction_of_matmul"] == pytest.approx(d["gflop_per_s"] / d["matmul_gflop_per_s"])
+    assert "D training:" in md and result["paper_flop_floor_s"] is None      # smoke's models are not the paper's
+
+
+def test_paper_d_work_and_its_flop_floor():
+    """The paper schedule's D work (the brief's ~63 M training samples, ~5 PFLOP at 81 MFLOP a sample) and the floor
+    it gives at a matmul rate."""
+    from seqgan_tf import config
+    from seqgan_tf.benchmark import d_forward_flops, flop_floor_s
+    from seqgan_tf.train.projection import d_work
+    paper = config.make("paper")
+    trained, scored = d_work(paper, paper.num_samples)
+    assert trained == (50 * 3 + 200 * 5 * 3) * (20_000 // 64 * 64) and scored == 200 * 64 * (16 * 19 + 1)
+    assert 3 * trained * d_forward_flops(paper) == pytest.approx(5.1e15, rel=0.02)
+    assert flop_floor_s(paper, 100.0) == pytest.approx((3 * trained + scored) * d_forward_flops(paper) / 1e11)
 
 
 def test_benchmark_variants_time_d_precisions_and_thread_settings(monkeypatch):

@@ -27,6 +27,15 @@ def markdown(result, paper_projection=None):
     if paper_projection:
         lines += [f"Projected `paper` schedule at these rates: {sum(paper_projection.values()) / 3600:.2f} h ("
                   + ", ".join(f"{k} {v / 3600:.2f} h" for k, v in paper_projection.items()) + ")."]
+        if result.get("paper_flop_floor_s"):
+            lines += [f"Its FLOP floor here (D's training and rollout FLOPs at the matmul's "
+                      f"{r['matmul_gflop_per_s']:.0f} GFLOP/s): {result['paper_flop_floor_s'] / 3600:.2f} h, "
+                      f"{sum(paper_projection.values()) / result['paper_flop_floor_s']:.1f}x below the projection."]
+    if "d_training" in result:
+        d = result["d_training"]
+        lines += ["", f"D training: {d['samples_per_s']:.0f} samples/s, {d['gflop_per_s']:.0f} GFLOP/s = "
+                  f"**{100 * d['fraction_of_matmul']:.0f}%** of the matmul's {d['matmul_gflop_per_s']:.0f} GFLOP/s "
+                  f"(a training pass counted as 3 forward passes)."]
     lines += ["", "Where the Python-side time goes (top functions by own time, per phase):", ""]
     for name, p in result["profile"].items():
         lines.append(f"- {name}: graph {100 * p['graph_frac']:.1f}%, eager ops {100 * p['eager_frac']:.1f}%; "

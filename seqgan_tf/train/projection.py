@@ -68,6 +68,15 @@ def project(cfg, rates, n_real):
     }
 
 
+def d_work(cfg, n_real):
+    """D's share of cfg's schedule: (sequences D trains on, each a forward and a backward pass; sequences D scores in
+    the rollouts, forward only)."""
+    d_samples = (min(cfg.n_negatives, n_real) + cfg.n_negatives) // cfg.batch_size * cfg.batch_size
+    trained = (cfg.pretrain_d_steps * cfg.d_pretrain_epochs + cfg.adv_epochs * cfg.d_steps * cfg.d_epochs) * d_samples
+    scored = cfg.adv_epochs * cfg.g_steps * cfg.batch_size * (cfg.rollout_num * (cfg.seq_len - 1) + 1)
+    return trained, scored
+
+
 def describe(projection):
     total = sum(projection.values())
     parts = ", ".join(f"{k} {_hms(v)}" for k, v in projection.items())
