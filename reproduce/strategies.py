@@ -3,12 +3,14 @@
     python reproduce/strategies.py                   # quick preset; prints its projected time first (docs/experiments.md)
     python reproduce/strategies.py --preset smoke --out /tmp/fig3
     python reproduce/strategies.py --preset paper    # paper schedule; resumable, many hours on a CPU
+    python reproduce/strategies.py --seeds 3 --mle_from results/synthetic/quick   # MLE from Table 1's pretrainings
 
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (100,1,10), (30,1,30), (1,1,10),
 (1,5,3) start from it into <out>/seed<k>/<panel>/, each for as many rounds as spend one compute budget (the D passes
 of panel (d) over half the preset's rounds; experiments/studies.py:strategy_settings; quick: 2, 4, 29, 20 rounds).
 Writes strategies.{json,csv,md} and figure3.png to <out> (default results/strategies/<preset>). The same command
-again resumes.
+again resumes. --mle_from DIR continues each seed's pretraining from DIR/seed<k>/pretrain (Table 1's MLE
+pretraining of the same seed: the same run) instead of repeating the MLE epochs; D pretraining is still this study's.
 """
 import sys
 from pathlib import Path
@@ -31,10 +33,12 @@ DEFAULTS = {"quick": dict(d_negatives=1000, pretrain_d_steps=50, rollout_num=8)}
 
 def main(argv=None):
     parser = cli.study_parser(__doc__, "strategies")
+    parser.add_argument("--mle_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
+                        "seed<k>/pretrain MLE runs each seed's pretraining continues from")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
-        run_settings(cfg, studies.strategy_settings(cfg), seeds, out, shared="mle+d")
+        run_settings(cfg, studies.strategy_settings(cfg), seeds, out, shared="mle+d", mle_from=args.mle_from or None)
         plots.run_curves(out)
         summary = summaries.write("strategies", out)
         print("\n".join(p["sentence"] for p in summary["panels"]) + f"\nResults in {out}/ (figure3.png)")

@@ -112,6 +112,18 @@ def test_strategies_smoke(tmp_path, monkeypatch):
     assert m["config"]["d_epochs"] == 10 and m["config"]["g_steps"] == 100 and m["seconds_per_round"] > 0
     assert m["config"]["pretrain_d_epochs"] == 1                   # pinned: the shared D pretraining's epochs
 
+    # --mle_from: the pretraining continues from Table 1's MLE pretraining of the seed instead of repeating it, and
+    # every panel is the same run as above
+    table1, again = tmp_path / "table1", tmp_path / "fig3_from_table1"
+    main("reproduce/synthetic.py", "--preset", "smoke", "--num_samples", "128", "--eval_samples", "128",
+         "--methods", "mle", "--seed", "0", "--out", table1)
+    _run("strategies.py", again, "--num_samples", "128", "--eval_samples", "128", "--mle_from", table1)
+    pre = [json.loads((d / "seed0" / "pretrain" / "metrics.json").read_text()) for d in (out, again)]
+    assert pre[0]["resumed_from"] is None and pre[1]["resumed_from"][0] == pre[1]["config"]["pretrain_g_epochs"] > 0
+    for name in ("g100_d1_k10", "g1_d5_k3"):
+        a, b = (json.loads((d / "seed0" / name / "metrics.json").read_text()) for d in (out, again))
+        assert a["curve"] == b["curve"] and a["nll_test"] == b["nll_test"], name
+
 
 def test_no_pretraining_verdict_is_per_seed(tmp_path):
     """The appendix's verdict over seeds: each seed's gap is its own (random G -> after MLE), and one seed that

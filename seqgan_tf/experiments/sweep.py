@@ -22,19 +22,27 @@ def pretrain_config(cfg, with_d=False):
                                **method_fields)
 
 
-def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=None):
+def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=None, mle_from=None):
     """Each setting {name: config overrides} for each seed into root/seed<k>/<name>. shared="mle" (or "mle+d"):
     each seed's MLE pretraining (plus D pretraining) runs once into root/seed<k>/pretrain and every setting, which
     may then override only ADVERSARIAL and METHOD fields (and D fields for "mle"), starts from it; shared=None:
-    every setting runs from scratch. Returns {(seed, name): metrics}."""
+    every setting runs from scratch. mle_from: a directory of the same seeds' finished MLE pretrainings
+    (<mle_from>/seed<k>/pretrain, e.g. Table 1's) that each seed's shared pretraining continues from instead of
+    repeating it -- the same run, as a run resumed from its checkpoint is. Returns {(seed, name): metrics}."""
     if shared not in ("mle", "mle+d", None):
         raise ValueError(f"shared must be 'mle', 'mle+d' or None, got {shared!r}")
+    if mle_from and not shared:
+        raise ValueError("mle_from needs a shared pretraining")
     root, results = Path(root), {}
     for seed in seeds:
         seed_cfg = dataclasses.replace(cfg, seed=seed)
         pre_dir = root / f"seed{seed}" / "pretrain" if shared else None
         if shared:
-            SyntheticExperiment(pretrain_config(seed_cfg, shared == "mle+d"), pre_dir, progress, log).run()
+            src = Path(mle_from) / f"seed{seed}" / "pretrain" if mle_from else None
+            if src is not None and not (src / "metrics.json").is_file():
+                raise FileNotFoundError(f"no finished MLE pretraining in {src} to continue from")
+            SyntheticExperiment(pretrain_config(seed_cfg, shared == "mle+d"), pre_dir, progress, log,
+                                init_from=src).run()
         for name, overrides in settings.items():
             s_cfg = config_lib.replace(seed_cfg, **overrides)
             results[seed, name] = SyntheticExperiment(s_cfg, root / f"seed{seed}" / name, progress, log,
