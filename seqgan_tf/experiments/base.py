@@ -32,10 +32,10 @@ BEST_WEIGHTS = "best_generator.weights.h5"
 LABELS = {"pretrain_g": "MLE pretraining", "pretrain_d": "D pretraining", "adversarial": "adversarial"}
 
 
-
 def eval_seed(cfg, epoch):
     """The seed of the evaluation after `epoch` (its samples can be drawn again from the G it scored)."""
     return tf.constant([cfg.seed, 10_000 + epoch], tf.int64)
+
 
 class Experiment:
     """Runs (or resumes) MLE -> D pretraining -> adversarial rounds on real sequences in `out_dir`; `run()` returns

@@ -58,9 +58,9 @@ def run_methods(cfg, rows, seeds, root, progress=True, log=None):
 
 def reuse_run(cfg, src, dst):
     """Take the finished run in `src` as the run of cfg in `dst` instead of training it again: its metrics.json
-    (noting where it came from) and curve files. A run is deterministic given its config, so a run of the same
-    config (run-only fields such as checkpointing aside) is the run cfg would make; any other field differing is a
-    ConfigMismatch naming it. Returns the metrics."""
+    (noting where it came from) and curve files. The same code makes the same run from the same config (run-only
+    fields such as checkpointing aside; tested at smoke scale), so that run is the one cfg would make; any other
+    field differing is a ConfigMismatch naming it. Returns the metrics."""
     src, dst = Path(src), Path(dst)
     if not (src / "metrics.json").is_file():
         raise FileNotFoundError(f"no finished run to reuse in {src} (no metrics.json)")
