@@ -63,8 +63,9 @@ def main(argv=None):
         first = min(int(d.name[4:]) for d in out.glob("seed*") if d.name[4:].isdigit())
         for path in sorted((out / f"seed{first}").glob("*/samples.txt")):   # the table's first seed, for reading
             gzip_copy(path)
-        if (out / f"seed{first}" / "mle" / "metrics.json").is_file():    # and the early-stopped row's samples
-            write_early_stopped_samples(out / f"seed{first}")
+        mle = out / f"seed{first}" / "mle"     # and the early-stopped row's samples, once
+        if (mle / "metrics.json").is_file() and not (mle / "early_stopped_samples.txt.gz").is_file():
+            write_early_stopped_samples(mle.parent)
         plots.run_curves(out)
         table1.write(out)
         plots.figure2(out, out / "figure2")

@@ -33,8 +33,8 @@ def test_alpha_one_reproduces_each_runs_own_evaluation_exactly(methods_sweep, tm
 
 def test_early_stopped_rows_samples_are_the_evaluated_ones(methods_sweep, tmp_path):
     """The early-stopped MLE row's committed samples (first seed) are the ones its evaluation scored: drawn again
-    from the kept weights, their NLL-oracle is the logged one bit for bit; against a logged value they do not match,
-    nothing is written."""
+    from the kept weights, their NLL-oracle is the logged one bit for bit; against a logged value off by as little as
+    samples drawn under another thread count are (~5e-4), nothing is written."""
     import shutil
     path = methods_sweep / "seed0" / "mle" / "early_stopped_samples.txt"
     assert path.with_name(path.name + ".gz").is_file()
@@ -44,7 +44,7 @@ def test_early_stopped_rows_samples_are_the_evaluated_ones(methods_sweep, tmp_pa
     shutil.copytree(methods_sweep / "seed0", copy)
     (copy / "mle" / "early_stopped_samples.txt").unlink()
     metrics = json.loads((copy / "mle" / "metrics.json").read_text())
-    metrics["early_stopped"]["nll_oracle"] += 0.01
+    metrics["early_stopped"]["nll_oracle"] += 5e-4
     (copy / "mle" / "metrics.json").write_text(json.dumps(metrics))
     with pytest.raises(ValueError, match="not the evaluated samples"):
         sweep.write_early_stopped_samples(copy)

@@ -16,7 +16,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .. import config as config_lib
-from ..metrics.nll import nll_test, sample_many, sequence_nll
+from ..metrics.nll import nll_oracle, nll_test, sample_many, sequence_nll
 from ..models import make_generator
 from ..results import read_json
 from .base import BEST_WEIGHTS, eval_seed
@@ -110,20 +110,22 @@ def early_stopped_samples(seed_dir):
     weights with that evaluation's seed: (samples (n, T), their NLL-oracle, the NLL-oracle the run logged)."""
     from .synthetic import load_oracle
     _, gen, epoch, cfg = next(synthetic_models(seed_dir, ("mle_early",)))
-    samples = sample_many(gen, cfg.eval_samples, eval_seed(cfg, epoch))
+    nll, samples, _ = nll_oracle(load_oracle(cfg), gen, cfg.eval_samples, eval_seed(cfg, epoch))
     logged = read_json(Path(seed_dir) / "mle" / "metrics.json")["early_stopped"]["nll_oracle"]
-    return samples, float(sequence_nll(load_oracle(cfg), samples).mean() / samples.shape[1]), logged
+    return samples, nll, logged
 
 
-def write_early_stopped_samples(seed_dir, tolerance=1e-3):
+def write_early_stopped_samples(seed_dir):
     """<seed_dir>/mle/early_stopped_samples.txt (and its .gz) from `early_stopped_samples`, once they are shown to be
-    the evaluated ones (NLL-oracle within `tolerance` of the logged value; ValueError, nothing written, otherwise).
-    Returns the path."""
+    the evaluated ones: their NLL-oracle must equal the logged value exactly (the draws depend on TensorFlow's
+    thread count, so samples drawn under another one score within ~1e-3 yet are other samples); ValueError, nothing
+    written, otherwise. Returns the path."""
     from ..results import gzip_copy, write_samples
     samples, nll, logged = early_stopped_samples(seed_dir)
-    if abs(nll - logged) > tolerance:
-        raise ValueError(f"{seed_dir}: the early-stopped G's samples score NLL-oracle {nll:.5f}, the run logged "
-                         f"{logged:.5f}: not the evaluated samples")
+    if nll != logged:
+        raise ValueError(f"{seed_dir}: the early-stopped G's samples score NLL-oracle {nll:.7f}, the run logged "
+                         f"{logged:.7f}: not the evaluated samples (was the run trained with other "
+                         f"TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS?)")
     path = Path(seed_dir) / "mle" / "early_stopped_samples.txt"
     write_samples(path, samples)
     gzip_copy(path)
