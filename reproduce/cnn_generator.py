@@ -5,6 +5,7 @@ trained by MLE then SeqGAN on the oracle, and their speed measured side by side 
     python reproduce/cnn_generator.py --generators lstm,cnn,cnn_large --seeds 3
     python reproduce/cnn_generator.py --preset smoke --out /tmp/cnn
     python reproduce/cnn_generator.py --lstm_from results/synthetic/quick   # the LSTM arm is Table 1's SeqGAN rows
+    python reproduce/cnn_generator.py --poems results/poetry/poetry         # the pair on the poems (Table 2's runs)
 
 First times an MLE epoch and a g-step (rollout + policy gradient) of each generator alternately in this process
 (timing.json), then runs each generator's MLE pretraining, D pretraining and rounds into <out>/seed<k>/<generator>/
@@ -12,6 +13,12 @@ First times an MLE epoch and a g-step (rollout + policy gradient) of each genera
 epoch) to <out> (default results/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is
 the quick preset's SeqGAN run, so --lstm_from takes each seed's finished Table-1 run (<dir>/seed<k>/seqgan) instead
 of training it again, refusing one whose config differs in any field.
+
+--poems DIR trains only the pair on the poems instead: each CNN setting with every seed's recorded config of the
+Table-2 runs in DIR (only the generator changed; same data, split, schedule and protocols), into <out>/<generator>/
+seed<k> (default out: results/cnn_generator/poems); the LSTM arm is DIR's runs, whose seeds and config
+are used (--preset, --seed(s) and the config flags are not). Writes <out>/poems.{md,csv,json}:
+BLEU-2 under protocols (a) and (b), Self-BLEU-2 and NLL-test after MLE and after SeqGAN, CNN vs LSTM over seeds.
 """
 import sys
 from pathlib import Path
@@ -22,15 +29,19 @@ from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import benchmark, cli, config  # noqa: E402
+from seqgan_tf.experiments import corpus  # noqa: E402
 from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
 from seqgan_tf.experiments.sweep import reuse_run, run_settings  # noqa: E402
-from seqgan_tf.report import plots, studies as summaries  # noqa: E402
+from seqgan_tf.report import plots, studies as summaries, tables  # noqa: E402
 from seqgan_tf.results import write_json  # noqa: E402
 
 
 def main(argv=None):
     parser = cli.study_parser(__doc__, "cnn_generator", seeds=3)
     parser.add_argument("--generators", default="lstm,cnn", help=f"comma list of {', '.join(GENERATORS)}")
+    parser.add_argument("--poems", default="", help="a Table-2 directory (e.g. results/poetry/poetry): run the pair "
+                        "on the poems, its runs as the LSTM arm")
+    parser.add_argument("--cache", default="cache", help="prepared-data cache for --poems (default cache/)")
     parser.add_argument("--lstm_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
                         "seed<k>/seqgan runs are taken as the LSTM arm (same config required)")
     args = parser.parse_args(argv)
@@ -40,8 +51,18 @@ def main(argv=None):
         if unknown or not names:
             raise ValueError(f"unknown generator {', '.join(map(repr, unknown)) or repr(args.generators)}; choose "
                              f"from {', '.join(GENERATORS)}")
-        cfg, seeds, out = cli.study_setup(args, "cnn_generator")
         settings = {g: GENERATORS[g] for g in names}
+        if args.poems:
+            if names == ["lstm"]:
+                raise ValueError("--poems compares CNN generators with Table 2's LSTM runs: name one in --generators")
+            out = cli.output_dir(args.out or Path("results") / "cnn_generator" / "poems")
+            runs = corpus.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},
+                                          args.cache)
+            tables.write_generator_pair(out, tables.generator_pair(runs, summaries.GENERATOR_LABELS),
+                                        f"CNN G vs LSTM G on the Chinese quatrains (LSTM arm: {args.poems})")
+            print((out / "poems.md").read_text() + f"Results in {out}/")
+            return
+        cfg, seeds, out = cli.study_setup(args, "cnn_generator")
         if args.lstm_from and "lstm" in settings:
             for seed in seeds:
                 reuse_run(config.replace(cfg, seed=seed), Path(args.lstm_from) / f"seed{seed}" / "seqgan",

@@ -196,7 +196,7 @@ def test_table2_aggregates_seeds():
 SMOKE = ["--preset", "smoke", "--corpus", FIXTURE, "--batch_size", "8", "--seeds", "2"]
 
 
-@ahead.job("test_smoke_script_writes_table_and_poems")
+@ahead.job("test_smoke_script_writes_table_and_poems", "test_cnn_poem_pair_is_table_2s_runs_against_the_cnn")
 def poetry_script(tmp):
     """The poetry script on the fixture's 26 quatrains: (tmp dir, CompletedProcess)."""
     return tmp, run_script(SCRIPT, *SMOKE, "--out", tmp / "out", "--cache", tmp / "cache")
@@ -237,6 +237,35 @@ def test_smoke_script_writes_table_and_poems():
     gen = Generator.from_config_obj(config.make("smoke", **{k: metrics["config"][k] for k in ("vocab_size",)}))
     gen.load_weights(out / "seed0" / "mle_generator.weights.h5")
     assert nll_test(gen, data.encoded("test")) == pytest.approx(metrics["models"]["mle"]["nll_test"], rel=1e-5)
+
+
+def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
+    """reproduce/cnn_generator.py --poems: the CNN trained with each Table-2 seed's own config (only the generator
+    changed), scored by the same protocols; the LSTM rows are Table 2's runs themselves; a CNN-less request and a
+    directory without runs are refused in one line."""
+    table2_tmp, r = ahead.result(poetry_script)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table2_dir, out = table2_tmp / "out", tmp_path / "pair"
+    main("reproduce/cnn_generator.py", "--poems", table2_dir, "--out", out, "--cache", table2_tmp / "cache")
+    pair = json.loads((out / "poems.json").read_text())
+    assert [(r["stage"], r["generator"]) for r in pair["rows"]] == [
+        (s, g) for s in ("mle", "seqgan") for g in ("lstm", "cnn", "p (cnn vs lstm)")]
+    assert pair["seeds"] == [0, 1]
+    table2 = {row["model"]: row for row in json.loads((table2_dir / "table2.json").read_text())["rows"]}
+    rows = {(r["stage"], r["generator"]): r for r in pair["rows"]}
+    for stage in ("mle", "seqgan"):
+        assert all(rows[stage, "lstm"][k] == table2[stage][k] for k in ("bleu2", "bleu2_train", "nll_test"))
+        assert 0 <= rows[stage, "cnn"]["bleu2"] <= 1 and 0 < rows[stage, "cnn"]["nll_test"] < 10
+        assert rows[stage, "cnn"]["nll_test"] != rows[stage, "lstm"]["nll_test"]
+    lstm, cnn = (json.loads((d / "metrics.json").read_text()) for d in (table2_dir / "seed1", out / "cnn" / "seed1"))
+    assert {k for k in lstm["config"] if lstm["config"][k] != cnn["config"][k]} == {"generator"}
+    assert len((out / "cnn" / "seed1" / "seqgan_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")) == 3
+    md = (out / "poems.md").read_text(encoding="utf-8")
+    assert md.count("\n| ") == 7 and "After SeqGAN, CNN G, emb 32" in md and "(a) references = the test poems" in md
+    fails(capsys, "reproduce/cnn_generator.py", "--poems", table2_dir, "--generators", "lstm", "--out", tmp_path / "x",
+          message="--poems compares CNN generators with Table 2's LSTM runs")
+    fails(capsys, "reproduce/cnn_generator.py", "--poems", tmp_path / "none", "--out", tmp_path / "y",
+          message="no seed<k>/metrics.json under")
 
 
 def _zero_quatrains(tmp):

@@ -125,3 +125,26 @@ class TextExperiment(CorpusExperiment):
     """Your own text (`python -m seqgan_tf train`): one line of text per sample, in {mle,seqgan}_text.txt."""
     experiment = "text"
     text_name, text_sep = "text", "\n"
+
+
+def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True):
+    """Issue 20's poem pair: each of `settings` ({name: Config overrides}, e.g. {"cnn": {"generator": "cnn"}}) trained
+    on the poems exactly as the Table-2 runs under `table2_dir` were (each seed's recorded config, only the overrides
+    changed; the same data, split and metrics) into <out_dir>/<name>/seed<k>. The LSTM arm is those runs themselves.
+    Returns {"lstm": [metrics.json of each seed], name: [...], ...} in seed order. The same call again resumes."""
+    from ..data import poetry
+    from ..metrics.corpus import PoemMetrics
+    lstm = [read_json(p) for p in seed_metrics(table2_dir)]
+    if not lstm:
+        raise FileNotFoundError(f"no seed<k>/metrics.json under {table2_dir}: run reproduce/poetry_bleu.py first")
+    cfgs = [config_lib.from_dict(r["config"]) for r in lstm]
+    if any(c.generator != "lstm" for c in cfgs):
+        raise ValueError(f"{table2_dir}: its runs are not LSTM-G runs (generator {cfgs[0].generator!r})")
+    first = cfgs[0]
+    data = poetry.prepare(first.corpus_source, first.corpus, cache, first.test_fraction, first.split_seed)
+    metrics = PoemMetrics(data, first.split_seed)
+    runs = {"lstm": lstm}
+    for name, overrides in settings.items():
+        runs[name] = [CorpusExperiment(config_lib.replace(c, **overrides), out_dir / name / f"seed{c.seed}", data,
+                                       poetry.render, progress=progress, metrics=metrics).run() for c in cfgs]
+    return runs

@@ -132,3 +132,63 @@ def rewrite_table(out_dir, name="table2"):
     write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
                 title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"), old.get("examples", 3),
                 old.get("text_sep", "\n\n"))
+
+
+PAIR_NOTE = ("Table 2's protocols, identical for every row: as many hypotheses as there are test poems, nltk sentence "
+             "BLEU-2 of each against the whole reference set, averaged; (a) references = the test poems, (b) "
+             "references = the training poems. Self-BLEU-2 unsmoothed, leave-one-out; NLL-test: per-token NLL of the "
+             "test set. Each generator's runs use the same seeds, data, split and schedule.")
+PAIR_COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_train", "BLEU-2 (b)"), ("self_bleu2", "Self-BLEU-2"),
+                ("nll_test", "NLL-test")]
+
+
+def generator_pair(runs, labels, columns=PAIR_COLUMNS):
+    """Generators compared on one corpus under Table 2's protocols: `runs` {generator: per-seed metrics.json dicts,
+    the reference arm "lstm" first}; one row per (stage, generator) with mean ± std over seeds, and per stage the
+    Welch p of each other generator vs "lstm" (over seeds; the seeds must be the same)."""
+    seeds = {name: [r["seed"] for r in rs] for name, rs in runs.items()}
+    if len({tuple(s) for s in seeds.values()}) != 1:
+        raise ValueError(f"the generators were run on different seeds: {seeds}")
+    rows, sentences = [], []
+    for model in MODELS:
+        by = {}
+        for name, rs in runs.items():
+            row = {"stage": model, "generator": name, "label": labels.get(name, name), "seeds": len(rs)}
+            for k, _ in columns:
+                values = [r["models"][model][k] for r in rs]
+                row[k], row[f"{k}_std"] = mean_std(values)
+                row[f"{k}_seeds"] = values
+            rows.append(by.setdefault(name, row))
+        for name in (n for n in by if n != "lstm"):
+            a, b = by["lstm"], by[name]
+            p = {"stage": model, "generator": f"p ({name} vs lstm)", "label": "", "seeds": len(runs[name])}
+            parts = []
+            for k, header in columns:
+                p[k] = welch(a[f"{k}_seeds"], b[f"{k}_seeds"])["p"]
+                p[k] = None if np.isnan(p[k]) else p[k]
+                parts.append(f"{header} {b[k]:.3f}{_pm(b[f'{k}_std'])} vs {a[k]:.3f}{_pm(a[f'{k}_std'])} "
+                             f"(p {'—' if p[k] is None else f'{p[k]:.2g}'})")
+            rows.append(p)
+            sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
+                             + "; ".join(parts) + ".")
+    return {"rows": rows, "columns": dict(columns), "seeds": next(iter(seeds.values())), "sentences": sentences}
+
+
+def _pm(std):
+    return "" if std is None else f" ± {std:.3f}"
+
+
+def write_generator_pair(out_dir, pair, title, name="poems"):
+    """<name>.json (everything), .csv (one row per stage and generator, and the p rows) and .md (table + sentences)."""
+    columns = list(pair["columns"].items())
+    write_json(out_dir / f"{name}.json", {**pair, "title": title})
+    write_csv(out_dir / f"{name}.csv", pair["rows"],
+              ["stage", "generator", "seeds", *(c for k, _ in columns for c in (k, f"{k}_std"))])
+    lines = [f"# {title}", "", "| stage | generator | " + " | ".join(h for _, h in columns) + " |",
+             "|---" * (len(columns) + 2) + "|"]
+    for row in pair["rows"]:
+        cells = [_cell({**row, "model": row["generator"]}, k) for k, _ in columns]
+        lines.append(f"| {row['stage']} | {row['label'] or row['generator']} | " + " | ".join(cells) + " |")
+    lines += ["", f"Mean ± std over seeds {pair['seeds']}; p: two-sided Welch t-test over seeds. " + PAIR_NOTE, ""]
+    lines += [f"- {s}" for s in pair["sentences"]]
+    atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
