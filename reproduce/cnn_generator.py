@@ -59,7 +59,8 @@ def main(argv=None):
             runs = corpus.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},
                                           args.cache)
             tables.write_generator_pair(out, tables.generator_pair(runs, summaries.GENERATOR_LABELS),
-                                        f"CNN G vs LSTM G on the Chinese quatrains (LSTM arm: {args.poems})")
+                                        f"CNN G vs LSTM G on the Chinese quatrains (LSTM arm: {args.poems})",
+                                        args.poems)
             print((out / "poems.md").read_text() + f"Results in {out}/")
             return
         cfg, seeds, out = cli.study_setup(args, "cnn_generator")

@@ -6,7 +6,8 @@
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
 its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
 rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), each table2.json /
-table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds) and each temperature.json (the temperature sweep's
+table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds), each poems.json (the CNN-vs-LSTM poem pair,
+from its runs and Table 2's) and each temperature.json (the temperature sweep's
 crossing table and quality-diversity figure).
 """
 import argparse
@@ -37,6 +38,9 @@ def main(argv=None):
             for path in sorted(root.rglob(f"{name}.json")):
                 tables.rewrite_table(path.parent, name)
                 written.append(path.parent / f"{name}.md")
+        for path in sorted(root.rglob("poems.json")):         # the CNN-vs-LSTM poem pair
+            tables.rewrite_generator_pair(path.parent)
+            written.append(path.parent / "poems.md")
         for study in studies.STUDIES:
             for path in sorted(root.rglob(f"{study}.json")):
                 studies.write(study, path.parent)

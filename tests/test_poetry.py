@@ -241,8 +241,8 @@ def test_smoke_script_writes_table_and_poems():
 
 def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
     """reproduce/cnn_generator.py --poems: the CNN trained with each Table-2 seed's own config (only the generator
-    changed), scored by the same protocols; the LSTM rows are Table 2's runs themselves; a CNN-less request and a
-    directory without runs are refused in one line."""
+    changed), scored by the same protocols; the LSTM rows are Table 2's runs themselves; figures.py rebuilds the
+    table; a CNN-less request and a directory without runs are refused in one line."""
     table2_tmp, r = ahead.result(poetry_script)
     assert r.returncode == 0, r.stderr[-2000:]
     table2_dir, out = table2_tmp / "out", tmp_path / "pair"
@@ -262,6 +262,9 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
     assert len((out / "cnn" / "seed1" / "seqgan_poems.txt").read_text(encoding="utf-8").strip().split("\n\n")) == 3
     md = (out / "poems.md").read_text(encoding="utf-8")
     assert md.count("\n| ") == 7 and "After SeqGAN, CNN G, emb 32" in md and "(a) references = the test poems" in md
+    (out / "poems.md").unlink()                     # figures.py rebuilds it from the runs alone
+    main("reproduce/figures.py", "--root", out)
+    assert (out / "poems.md").read_text(encoding="utf-8") == md
     fails(capsys, "reproduce/cnn_generator.py", "--poems", table2_dir, "--generators", "lstm", "--out", tmp_path / "x",
           message="--poems compares CNN generators with Table 2's LSTM runs")
     fails(capsys, "reproduce/cnn_generator.py", "--poems", tmp_path / "none", "--out", tmp_path / "y",

@@ -171,17 +171,19 @@ def generator_pair(runs, labels, columns=PAIR_COLUMNS):
             rows.append(p)
             sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
                              + "; ".join(parts) + ".")
-    return {"rows": rows, "columns": dict(columns), "seeds": next(iter(seeds.values())), "sentences": sentences}
+    return {"rows": rows, "columns": dict(columns), "seeds": next(iter(seeds.values())), "sentences": sentences,
+            "generators": list(runs), "labels": {n: labels.get(n, n) for n in runs}}
 
 
 def _pm(std):
     return "" if std is None else f" ± {std:.3f}"
 
 
-def write_generator_pair(out_dir, pair, title, name="poems"):
-    """<name>.json (everything), .csv (one row per stage and generator, and the p rows) and .md (table + sentences)."""
+def write_generator_pair(out_dir, pair, title, lstm_from, name="poems"):
+    """<name>.json (everything, and where the LSTM arm's runs are), .csv (one row per stage and generator, and the
+    p rows) and .md (table + sentences)."""
     columns = list(pair["columns"].items())
-    write_json(out_dir / f"{name}.json", {**pair, "title": title})
+    write_json(out_dir / f"{name}.json", {**pair, "title": title, "lstm_from": str(lstm_from)})
     write_csv(out_dir / f"{name}.csv", pair["rows"],
               ["stage", "generator", "seeds", *(c for k, _ in columns for c in (k, f"{k}_std"))])
     lines = [f"# {title}", "", "| stage | generator | " + " | ".join(h for _, h in columns) + " |",
@@ -192,3 +194,16 @@ def write_generator_pair(out_dir, pair, title, name="poems"):
     lines += ["", f"Mean ± std over seeds {pair['seeds']}; p: two-sided Welch t-test over seeds. " + PAIR_NOTE, ""]
     lines += [f"- {s}" for s in pair["sentences"]]
     atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
+
+
+def rewrite_generator_pair(out_dir, name="poems"):
+    """Rebuild <name>.{md,csv,json} from the runs: the other generators' under out_dir/<generator>/, the LSTM arm's
+    where <name>.json says (relative to the working directory, as it was given)."""
+    old = read_json(Path(out_dir) / f"{name}.json")
+    dirs = {"lstm": Path(old["lstm_from"]), **{g: Path(out_dir) / g for g in old["generators"] if g != "lstm"}}
+    runs = {g: [read_json(p) for p in seed_metrics(d)] for g, d in dirs.items()}
+    missing = [str(d) for g, d in dirs.items() if not runs[g]]
+    if missing:
+        raise FileNotFoundError(f"{out_dir}/{name}.json: no seed<k>/metrics.json under {', '.join(missing)}")
+    write_generator_pair(out_dir, generator_pair(runs, old["labels"], list(old["columns"].items())), old["title"],
+                         old["lstm_from"], name)
