@@ -4,6 +4,7 @@
     python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
     python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
     python reproduce/benchmark.py --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
+    python reproduce/benchmark.py --released          # + the released code's graphs on the same phases: ratios
 
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
@@ -19,7 +20,7 @@ from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()    # before anything imports TensorFlow
 
-from seqgan_tf import benchmark, cli, config  # noqa: E402
+from seqgan_tf import benchmark, cli, config, released_graph  # noqa: E402
 from seqgan_tf.report import benchmark as report  # noqa: E402
 from seqgan_tf.results import atomic_write, write_json  # noqa: E402
 from seqgan_tf.train.projection import project  # noqa: E402
@@ -57,6 +58,8 @@ def main(argv=None):
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
     parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
+    parser.add_argument("--released", action="store_true",
+                        help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios")
     parser.add_argument("--phases", default=",".join(benchmark.PHASES),
                         help="time only these phases (comma list; default all: the projections need all)")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
@@ -68,9 +71,16 @@ def main(argv=None):
         out = cli.output_dir(args.out)
         phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
         result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases)
+        if args.released:
+            result["released"] = released_graph.time_phases(cfg, phases, args.repeats)
+            for phase, r in result["released"].items():
+                print(f"{phase:>20}: released graph / this library = "
+                      f"{r['median_s'] / result['phases'][phase]['median_s']:.2f}x")
         if set(phases) != set(benchmark.PHASES):
             name = f"{result['machine']}-{cfg.preset}-phases"
             write_json(out / f"{name}.json", result)
+            if args.released:
+                atomic_write(out / f"{name}.md", report.released_markdown(result))
             print(f"wrote {out / name}.json (named phases only: no rollout breakdown or projection)")
             return
         paper = config.make("paper")
@@ -80,6 +90,8 @@ def main(argv=None):
         result["paper_flop_floor_s"] = (benchmark.flop_floor_s(paper, result["rollout"]["matmul_gflop_per_s"])
                                         if same_models else None)
         md = report.markdown(result, paper_proj)
+        if args.released:
+            md += report.released_markdown(result)
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
                                   "threads": thread_variants(cfg, args.repeats)}

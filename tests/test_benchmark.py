@@ -96,13 +96,47 @@ def test_naive_rollout_is_the_same_estimator():
 
 
 def test_named_phases_only(tmp_path, capsys):
-    """--phases times just those (each with its own peak RSS), without the rollout breakdown or projection; an
-    unknown phase is a one-line error."""
+    """--phases times just those (each with its own peak RSS), without the rollout breakdown or projection, and with
+    --released the released graph's same phases beside them; an unknown phase is a one-line error."""
     script("reproduce/benchmark.py").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
-                                           "--out", str(tmp_path)])
+                                           "--released", "--out", str(tmp_path)])
     [js] = list(tmp_path.glob("*-smoke-phases.json"))
     result = json.loads(js.read_text())
     assert list(result["phases"]) == ["mle_epoch", "d_step"] and "rollout" not in result
+    assert list(result["released"]) == ["mle_epoch", "d_step"] and all(r["median_s"] > 0 for r in result["released"].values())
+    assert "| mle_epoch | " in js.with_suffix(".md").read_text()
     assert all(p["peak_rss_mb"] > 50 for p in result["phases"].values())
     fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
           message="unknown phase warp")
+
+
+def test_released_graph_does_the_released_work():
+    """The TF1 graph-mode reference the benchmark times against: its rollout keeps each prefix and samples the rest,
+    its rewards are D's mean score (the last one D's score of the sequence itself), its MLE and D updates lower
+    their losses."""
+    from seqgan_tf import config, released_graph
+    cfg = config.make("smoke")
+    ref = released_graph.ReleasedGraph(cfg, seed=3)
+    try:
+        seqs = ref.sess.run(ref.gen_sample)
+        for g in (1, 5):
+            done = ref.sess.run(ref.completion, {ref.x: seqs, ref.given_num: g})
+            assert done.shape == seqs.shape and (done[:, :g] == seqs[:, :g]).all() and (done[:, g:] != seqs[:, g:]).any()
+        rewards = ref.rollout_rewards(seqs)
+        assert rewards.shape == seqs.shape and ((0 < rewards) & (rewards < 1)).all()
+        np.testing.assert_allclose(rewards[:, -1], ref.sess.run(ref.disc.prob, {ref.d_x: seqs})[:, 1], rtol=1e-6)
+        batch = {ref.x: ref.real[:cfg.batch_size]}
+        before = ref.sess.run(ref.mle_loss, batch)
+        for _ in range(30):
+            ref.sess.run(ref.mle, batch)
+        assert ref.sess.run(ref.mle_loss, batch) < before - 0.1
+        ref.mle_epoch()
+        ref.d_step()
+        x = np.concatenate([ref.real[:32], ref.generate(ref.gen_sample, 32)])
+        feed = {ref.d_x: x, ref.disc.y: np.repeat(np.float32([[0, 1], [1, 0]]), 32, 0)}
+        before = ref.sess.run(ref.disc.loss, feed)
+        for _ in range(100):
+            ref.sess.run(ref.disc.train, {**feed, ref.keep: cfg.d_dropout_keep})
+        assert ref.sess.run(ref.disc.loss, feed) < before - 0.005
+    finally:
+        ref.close()

@@ -57,3 +57,14 @@ def variants_markdown(v):
               "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]
     lines += [f"| {k} | {s:.0f} |" for k, s in v["threads"].items()]
     return "\n".join(lines) + "\n"
+
+
+def released_markdown(result):
+    """The released graph's phases (seqgan_tf/released_graph.py) beside this library's, from one run."""
+    lines = ["", "The released code's graphs (TF1 graph mode, `seqgan_tf/released_graph.py`) doing the same work in the "
+             "same process, after this library's phases:", "",
+             "| phase | released graph, median s | this library, median s | ratio |", "|---|---|---|---|"]
+    for name, r in result["released"].items():
+        ours = result["phases"][name]["median_s"]
+        lines.append(f"| {name} | {r['median_s']:.3f} | {ours:.3f} | **{r['median_s'] / ours:.1f}x** |")
+    return "\n".join(lines) + "\n"
