@@ -17,7 +17,7 @@ from .experiments.synthetic import load_oracle, real_data_seed
 from .metrics.nll import nll_oracle
 from .train.pretrain import d_step, mle_epoch
 from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
-from .train.projection import d_work, measure_rates, project
+from .train.projection import d_work, measure_rates, median_time, project
 from .train.seqgan import pg_step, seqgan_round
 from .train.state import State
 
@@ -88,16 +88,6 @@ def profile(fn):
                   if "TFE_Py_Execute" not in k[2]), reverse=True)[:5]
     return {"wall_s": wall, "graph_frac": graph / wall, "eager_frac": eager / wall,
             "outside_graph_frac": 1 - graph / wall, "top_outside": [f"{t:.3f}s {name}" for t, name in top]}
-
-
-def median_time(fn, repeats):
-    fn()                                        # warm-up: tracing
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), [round(t, 4) for t in times]
 
 
 def peak_rss_reset():

@@ -15,10 +15,10 @@ Only timing uses this module: nothing trains with it, and its weights are random
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import tensorflow as tf
+
+from .train.projection import median_time
 
 v1 = tf.compat.v1
 
@@ -218,14 +218,8 @@ def time_phases(cfg, phases, repeats=3, log=print):
     ref, out = ReleasedGraph(cfg), {}
     try:
         for name in (p for p in phases if p in PHASES):
-            fn = getattr(ref, PHASES[name])
-            fn()
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t0)
-            out[name] = {"median_s": float(np.median(times)), "runs_s": [round(t, 4) for t in times]}
+            med, runs = median_time(getattr(ref, PHASES[name]), repeats)
+            out[name] = {"median_s": med, "runs_s": runs}
             log(f"{'released ' + name:>28}: median {out[name]['median_s']:8.3f} s   (runs {out[name]['runs_s']})")
     finally:
         ref.close()

@@ -5,6 +5,7 @@ benchmark reports per phase.
 """
 import time
 
+import numpy as np
 import tensorflow as tf
 
 from ..models import make_generator
@@ -15,15 +16,15 @@ from .rollout import rollout_rewards
 from .seqgan import pg_step
 
 
-def _timed(fn, repeats=3):
-    """Median wall time of fn() after one warm-up call (which traces the graphs)."""
+def median_time(fn, repeats=3):
+    """(median wall time of fn(), every run's time rounded) after one warm-up call (which traces the graphs)."""
     fn()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+    return float(np.median(times)), [round(t, 4) for t in times]
 
 
 def measure_rates(cfg, real, score_fn=None, repeats=3):
@@ -37,17 +38,17 @@ def measure_rates(cfg, real, score_fn=None, repeats=3):
     n = min(20 * B, int(real.shape[0]) // B * B)
     chunk = real[:n]
     rates = {
-        "mle_batch": _timed(lambda: mle_epoch(gen, g_opt, chunk, B, seed), repeats) / (n // B),
-        "sample_seq": _timed(lambda: gen.sample(1000, seed), repeats) / 1000,
-        "d_batch": _timed(lambda: d_train(disc, d_opt, chunk[: n // 2], chunk[n // 2:], 1, B, seed),
-                          repeats) / (n // B),
+        "mle_batch": median_time(lambda: mle_epoch(gen, g_opt, chunk, B, seed), repeats)[0] / (n // B),
+        "sample_seq": median_time(lambda: gen.sample(1000, seed), repeats)[0] / 1000,
+        "d_batch": median_time(lambda: d_train(disc, d_opt, chunk[: n // 2], chunk[n // 2:], 1, B, seed),
+                               repeats)[0] / (n // B),
     }
     seqs = gen.sample(B, seed)
-    rates["rollout"] = _timed(lambda: rollout_rewards(gen, disc, seqs, cfg.rollout_num, seed, cfg.rollout_chunk),
-                              repeats)
-    rates["pg_step"] = _timed(lambda: pg_step(gen, g_opt, seqs, tf.ones_like(seqs, tf.float32)), repeats)
+    rates["rollout"] = median_time(lambda: rollout_rewards(gen, disc, seqs, cfg.rollout_num, seed, cfg.rollout_chunk),
+                                   repeats)[0]
+    rates["pg_step"] = median_time(lambda: pg_step(gen, g_opt, seqs, tf.ones_like(seqs, tf.float32)), repeats)[0]
     if score_fn is not None:
-        rates["evaluation"] = _timed(lambda: score_fn(gen), 1)
+        rates["evaluation"] = median_time(lambda: score_fn(gen), 1)[0]
     return rates
 
 
