@@ -4,6 +4,7 @@
     python reproduce/strategies.py --preset smoke --out /tmp/fig3
     python reproduce/strategies.py --preset paper    # paper schedule; resumable, many hours on a CPU
     python reproduce/strategies.py --seeds 3 --mle_from results/synthetic/quick   # MLE from Table 1's pretrainings
+    python reproduce/strategies.py --seed 89 --panels g30_d1_k30,g1_d5_k3          # some panels (another process: the rest)
 
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (100,1,10), (30,1,30), (1,1,10),
 (1,5,3) start from it into <out>/seed<k>/<panel>/, each for as many rounds as spend one compute budget (the D passes
@@ -33,12 +34,22 @@ DEFAULTS = {"quick": dict(d_negatives=1000, pretrain_d_steps=50, rollout_num=8)}
 
 def main(argv=None):
     parser = cli.study_parser(__doc__, "strategies")
+    parser.add_argument("--panels", default="", help="run only these panels (comma list of g100_d1_k10, "
+                        "g30_d1_k30, g1_d1_k10, g1_d5_k3; default all), e.g. to share a seed between two processes")
     parser.add_argument("--mle_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
                         "seed<k>/pretrain MLE runs each seed's pretraining continues from")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
-        run_settings(cfg, studies.strategy_settings(cfg), seeds, out, shared="mle+d", mle_from=args.mle_from or None)
+        settings = studies.strategy_settings(cfg)
+        if args.panels:
+            names = [n.strip() for n in args.panels.split(",") if n.strip()]
+            unknown = [n for n in names if n not in settings]
+            if unknown or not names:
+                raise ValueError(f"unknown panel {', '.join(map(repr, unknown)) or repr(args.panels)}; choose from "
+                                 f"{', '.join(settings)}")
+            settings = {n: settings[n] for n in names}
+        run_settings(cfg, settings, seeds, out, shared="mle+d", mle_from=args.mle_from or None)
         plots.run_curves(out)
         summary = summaries.write("strategies", out)
         print("\n".join(p["sentence"] for p in summary["panels"]) + f"\nResults in {out}/ (figure3.png)")

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import PNG, ROOT, ahead, main, run_script, seed
+from conftest import PNG, ROOT, ahead, fails, main, run_script, seed
 
 from seqgan_tf.train.rollout import rollout_rewards
 from seqgan_tf.experiments.reward_variance import reward_spread
@@ -88,9 +88,10 @@ def test_figure_3_agreement_tests():
     assert not _agrees("d", panel(8.78, 8.85), {**by, "d": panel(8.78, 8.85)})   # not lowest, and rose
 
 
-def test_strategies_smoke(tmp_path, monkeypatch):
+def test_strategies_smoke(tmp_path, monkeypatch, capsys):
     """The strategies script (two of Figure 3's panels, (a) and (d), to keep it short: every panel is one more run
-    of the same code) from one shared MLE + D pretraining, each with its own rounds, D epochs and sentence."""
+    of the same code) from one shared MLE + D pretraining, each with its own rounds, D epochs and sentence; with
+    --mle_from, and split by --panels, the same runs."""
     from seqgan_tf.experiments.studies import STRATEGIES
     for name in ("g30_d1_k30", "g1_d1_k10"):
         monkeypatch.delitem(STRATEGIES, name)
@@ -113,16 +114,21 @@ def test_strategies_smoke(tmp_path, monkeypatch):
     assert m["config"]["pretrain_d_epochs"] == 1                   # pinned: the shared D pretraining's epochs
 
     # --mle_from: the pretraining continues from Table 1's MLE pretraining of the seed instead of repeating it, and
-    # every panel is the same run as above
+    # every panel is the same run as above -- here run as two --panels calls, as two processes sharing a seed would
     table1, again = tmp_path / "table1", tmp_path / "fig3_from_table1"
     main("reproduce/synthetic.py", "--preset", "smoke", "--num_samples", "128", "--eval_samples", "128",
          "--methods", "mle", "--seed", "0", "--out", table1)
-    _run("strategies.py", again, "--num_samples", "128", "--eval_samples", "128", "--mle_from", table1)
+    for panel in ("g1_d5_k3", "g100_d1_k10"):
+        _run("strategies.py", again, "--num_samples", "128", "--eval_samples", "128", "--mle_from", table1,
+             "--panels", panel)
+    assert sorted(d.name for d in (again / "seed0").iterdir()) == ["g100_d1_k10", "g1_d5_k3", "pretrain"]
     pre = [json.loads((d / "seed0" / "pretrain" / "metrics.json").read_text()) for d in (out, again)]
     assert pre[0]["resumed_from"] is None and pre[1]["resumed_from"][0] == pre[1]["config"]["pretrain_g_epochs"] > 0
     for name in ("g100_d1_k10", "g1_d5_k3"):
         a, b = (json.loads((d / "seed0" / name / "metrics.json").read_text()) for d in (out, again))
         assert a["curve"] == b["curve"] and a["nll_test"] == b["nll_test"], name
+    fails(capsys, "reproduce/strategies.py", *FAST, "--out", tmp_path / "x", "--panels", "g1_d5_k3,warp",
+          message="unknown panel 'warp'")
 
 
 def test_no_pretraining_verdict_is_per_seed(tmp_path):
