@@ -265,3 +265,17 @@ def test_shared_pretraining_refuses_settings_that_change_it(ablation):
     with pytest.raises(ConfigMismatch, match="pretrain_d_epochs"):        # k changed, D pretraining epochs with it
         SyntheticExperiment(config.replace(cfg, d_epochs=3), ablation / "bad2", progress=False, init_from=pre).run()
     assert not (ablation / "bad" / "metrics.json").exists()
+
+
+def test_a_seed_unfinished_in_some_setting_is_left_out_of_every_setting(tmp_path):
+    """collect: comparisons between settings are over the same seeds, so a seed that has not finished every setting
+    (seed 2 here, still running setting b) counts in none; seeds sort as numbers (88 before 100)."""
+    from seqgan_tf.report.studies import collect, left_out
+    for seed, names in ((88, "ab"), (100, "ab"), (2, "a")):
+        for name in names:
+            (tmp_path / f"seed{seed}" / name).mkdir(parents=True)
+            (tmp_path / f"seed{seed}" / name / "metrics.json").write_text(json.dumps({"seed": seed}))
+    runs = collect(tmp_path, ("a", "b", "c"))
+    assert {k: [m["seed"] for m in ms] for k, ms in runs.items()} == {"a": [88, 100], "b": [88, 100]}
+    assert left_out(tmp_path, ("a", "b", "c")) == [2] and left_out(tmp_path, ("a",)) == []
+    assert collect(tmp_path / "none", ("a",)) == {} and left_out(tmp_path / "none", ("a",)) == []

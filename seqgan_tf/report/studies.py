@@ -29,14 +29,34 @@ FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout
 
 
 # -- reading runs ------------------------------------------------------------------------------------------
-def collect(root, names):
-    """{name: [metrics of each seed]} for the settings in `names` that have finished runs under root."""
-    runs = {}
+def _finished(root, names):
+    """{name: {seed: metrics.json path}} of the finished runs of each setting in `names` under root."""
+    found = {}
     for name in names:
-        ms = [read_json(p) for p in sorted(Path(root).glob(f"seed*/{name}/metrics.json"))]
+        ms = {int(p.parent.parent.name[4:]): p for p in Path(root).glob(f"seed*/{name}/metrics.json")
+              if p.parent.parent.name[4:].isdigit()}
         if ms:
-            runs[name] = ms
-    return runs
+            found[name] = ms
+    return found
+
+
+def _common_seeds(found):
+    return set.intersection(*(set(ms) for ms in found.values())) if found else set()
+
+
+def collect(root, names):
+    """{name: [metrics of each seed]} for the settings in `names` that have finished runs under root, over the seeds
+    that have finished every one of those settings: a seed still running some setting is left out of all of them,
+    so every comparison between settings is over the same seeds (`left_out` names them)."""
+    found = _finished(root, names)
+    common = _common_seeds(found)
+    return {name: [read_json(ms[k]) for k in sorted(common)] for name, ms in found.items() if common}
+
+
+def left_out(root, names):
+    """Seeds with some finished run under root that `collect` leaves out (not finished in every setting)."""
+    found = _finished(root, names)
+    return sorted(set().union(*(set(ms) for ms in found.values())) - _common_seeds(found)) if found else []
 
 
 def mean_curve(ms, phase=None):
@@ -134,7 +154,7 @@ def strategies(root):
             f"{p['final']:.3f}{_pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
             f"(evaluation noise ±{p['noise_2se']:.3f}). The paper: {p['paper']}. Ours "
             f"{'agrees' if p['agrees'] else 'does not agree'} ({AGREEMENT_TESTS[p['panel']]}).")
-    return {"study": "strategies", "preset": _preset(runs), "panels": panels,
+    return {"study": "strategies", "preset": _preset(runs), "panels": panels, "left_out": left_out(root, STRATEGIES),
             "budget": "equal D forward-pass equivalents (a training pass counted as 3), the amount panel (d) spends "
                       "in half the preset's rounds"}
 
@@ -309,6 +329,7 @@ def generators(root):
         row["g_step_s"] = rates.get("g_step_s")
         rows.append(row)
     out = {"study": "generators", "preset": _preset(runs), "runs": rows, "sentences": [], "timing": timing,
+           "left_out": left_out(root, GENERATORS),
            "pretrain_g_epochs": next((ms[0]["config"]["pretrain_g_epochs"] for ms in runs.values()), None)}
     by = {r["name"]: r for r in rows}
     for name in (n for n in GENERATORS if n != "lstm" and n in by and "lstm" in by):
@@ -359,6 +380,9 @@ def write(study, root):
     write_json(root / f"{study}.json", summary)
     write_csv(root / f"{study}.csv", [{k: v for k, v in r.items() if not isinstance(v, (list, dict))} for r in rows])
     lines = [r["sentence"] for r in summary.get("panels", [])] + summary.get("sentences", [])
+    if summary.get("left_out"):
+        lines.append(f"Left out (not yet finished in every setting, so in none): seed "
+                     f"{', '.join(map(str, summary['left_out']))}.")
     atomic_write(root / f"{study}.md", f"### {study}, preset '{summary['preset']}'\n\n"
                  + "".join(f"- {line}\n" for line in lines))
     getattr(plots, FIGURES[study])(summary, root / f"{FIGURES[study]}.png")
