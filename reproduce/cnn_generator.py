@@ -46,14 +46,9 @@ def main(argv=None):
                         "seed<k>/seqgan runs are taken as the LSTM arm (same config required)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():
-        names = [g.strip() for g in args.generators.split(",") if g.strip()]
-        unknown = [g for g in names if g not in GENERATORS]
-        if unknown or not names:
-            raise ValueError(f"unknown generator {', '.join(map(repr, unknown)) or repr(args.generators)}; choose "
-                             f"from {', '.join(GENERATORS)}")
-        settings = {g: GENERATORS[g] for g in names}
+        settings = cli.pick(args.generators, GENERATORS, "generator")
         if args.poems:
-            if names == ["lstm"]:
+            if list(settings) == ["lstm"]:
                 raise ValueError("--poems compares CNN generators with Table 2's LSTM runs: name one in --generators")
             out = cli.output_dir(args.out or Path("results") / "cnn_generator" / "poems")
             runs = corpus.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},

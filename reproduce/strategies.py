@@ -43,12 +43,7 @@ def main(argv=None):
         cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
         settings = studies.strategy_settings(cfg)
         if args.panels:
-            names = [n.strip() for n in args.panels.split(",") if n.strip()]
-            unknown = [n for n in names if n not in settings]
-            if unknown or not names:
-                raise ValueError(f"unknown panel {', '.join(map(repr, unknown)) or repr(args.panels)}; choose from "
-                                 f"{', '.join(settings)}")
-            settings = {n: settings[n] for n in names}
+            settings = cli.pick(args.panels, settings, "panel")
         run_settings(cfg, settings, seeds, out, shared="mle+d", mle_from=args.mle_from or None)
         plots.run_curves(out)
         summary = summaries.write("strategies", out)

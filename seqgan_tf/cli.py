@@ -83,6 +83,16 @@ def seeds_parser(doc, preset, study):
     return parser
 
 
+def pick(text, choices, what):
+    """{name: choices[name]} for the comma list `text`, in its order (ValueError naming any unknown `what`)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in choices]
+    if unknown or not names:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown)) or repr(text)}; choose from "
+                         f"{', '.join(choices)}")
+    return {n: choices[n] for n in names}
+
+
 def seed_range(cfg, n):
     """seed, seed+1, ..., n of them (ValueError if n < 1)."""
     if n < 1:

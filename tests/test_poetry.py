@@ -269,6 +269,8 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
           message="--poems compares CNN generators with Table 2's LSTM runs")
     fails(capsys, "reproduce/cnn_generator.py", "--poems", tmp_path / "none", "--out", tmp_path / "y",
           message="no seed<k>/metrics.json under")
+    fails(capsys, "reproduce/cnn_generator.py", "--poems", table2_dir, "--generators", "cnn,gru", "--out",
+          tmp_path / "z", message="unknown generator 'gru'; choose from lstm, cnn, cnn_large")
 
 
 def _zero_quatrains(tmp):
