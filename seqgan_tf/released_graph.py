@@ -12,6 +12,9 @@ driven by the same Python loops and `Session.run` calls with feed_dicts, at this
 - An NLL-oracle evaluation generates in batches of B and scores each batch with the oracle's loss graph (in memory:
   the released code writes the samples to a file and reads them back, which is left out here).
 Only timing uses this module: nothing trains with it, and its weights are random (values do not change the work).
+It builds with TensorFlow 2's graph defaults (while_v2, resource variables), not under `disable_v2_behavior`: the
+authors' own code, ported and timed in BASELINE.md on a machine of the same type, took about twice this module's time
+per MLE epoch and g-step, so ratios against it are conservative.
 """
 from __future__ import annotations
 
