@@ -65,7 +65,10 @@ def main(argv=None):
             gzip_copy(path)
         mle = out / f"seed{first}" / "mle"     # and the early-stopped row's samples, once
         if (mle / "metrics.json").is_file() and not (mle / "early_stopped_samples.txt.gz").is_file():
-            write_early_stopped_samples(mle.parent)
+            try:
+                write_early_stopped_samples(mle.parent)
+            except ValueError as e:          # e.g. another thread count than the run's: the table is still written
+                print(f"warning: {e}; {mle}/early_stopped_samples.txt not written", file=sys.stderr)
         plots.run_curves(out)
         table1.write(out)
         plots.figure2(out, out / "figure2")
