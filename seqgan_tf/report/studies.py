@@ -22,6 +22,7 @@ from ..experiments.studies import (GENERATORS, PRECISIONS, ROLLOUT_NS, STRATEGIE
 from ..metrics import stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from . import plots
+from .fmt import num, pm
 
 STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision", "generators")
 FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation",
@@ -151,7 +152,7 @@ def strategies(root):
             f"round{'s' * (p['rounds'] != 1)} ({p['generator_updates']} generator updates, "
             f"{p['budget'] / 1e6:.2f} M D passes), {n} seed{'s' * (n != 1)}: NLL-oracle "
             f"{_trend(p['final'] - p['after_mle'], p['noise_2se'])}, {p['after_mle']:.3f} after MLE to "
-            f"{p['final']:.3f}{_pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
+            f"{p['final']:.3f}{pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
             f"(evaluation noise ±{p['noise_2se']:.3f}). The paper: {p['paper']}. Ours "
             f"{'agrees' if p['agrees'] else 'does not agree'} ({AGREEMENT_TESTS[p['panel']]}).")
     return {"study": "strategies", "preset": _preset(runs), "panels": panels, "left_out": left_out(root, STRATEGIES),
@@ -196,7 +197,7 @@ def no_pretraining(root):
         n = len(ref["seeds"])
         seeds = f"{n} seeds, mean ± std" if n > 1 else "1 seed"
         out["sentences"].append(
-            f"After MLE pretraining SeqGAN went {ref['start']:.3f} -> {ref['final']:.3f}{_pm(ref['final_std'])} in "
+            f"After MLE pretraining SeqGAN went {ref['start']:.3f} -> {ref['final']:.3f}{pm(ref['final_std'])} in "
             f"{ref['rounds']} rounds ({seeds}; random G: {ref['random_init']:.3f}, real data {ref['real_data']:.3f}).")
         for r in rows:
             if r["name"] == "pretrained":
@@ -209,11 +210,11 @@ def no_pretraining(root):
             r["gap_closed_per_seed"] = closed
             r["gap_closed"] = sum(closed) / len(closed)
             near = max(closed) < 0.1
-            interval = (f", 95% interval of the mean {_fmt(r['final_ci95'][0])}-{_fmt(r['final_ci95'][1])}"
+            interval = (f", 95% interval of the mean {num(r['final_ci95'][0])}-{num(r['final_ci95'][1])}"
                         if r["final_ci95"][0] is not None else "")
             worst = f" (at most {100 * max(closed):.1f}% in any of {len(closed)} seeds)" if len(closed) > 1 else ""
             out["sentences"].append(
-                f"{r['label']}: {r['random_init']:.3f} -> {r['final']:.3f}{_pm(r['final_std'])}{interval} after the "
+                f"{r['label']}: {r['random_init']:.3f} -> {r['final']:.3f}{pm(r['final_std'])}{interval} after the "
                 f"same {r['rounds']} rounds, closing {100 * r['gap_closed']:.1f}% of the gap MLE pretraining closes"
                 f"{worst}: " + ("it stays near random, as the paper says." if near else
                                 "it does not stay near random in every seed (criterion: < 10% of the gap)."))
@@ -252,7 +253,7 @@ def rollout_ablation(root):
     if mc:
         best = min(mc, key=lambda r: r["final_mean"])
         sentences.append("Final NLL-oracle (mean ± std over seeds): " + "; ".join(
-            f"{r['label']} {r['final_mean']:.3f} ± {_fmt(r['final_std'])}" for r in mc)
+            f"{r['label']} {r['final_mean']:.3f} ± {num(r['final_std'])}" for r in mc)
             + f"; lowest: {best['label']} (after MLE: {best['after_mle']:.3f}).")
         sentences.append("Seconds per adversarial round (median round, mean over seeds): " + "; ".join(
             f"{r['label']} {r['seconds_per_round']:.2f}" for r in mc) + ".")
@@ -266,9 +267,9 @@ def rollout_ablation(root):
     if "n16" in by and "n16_delayed" in by:
         a, b = by["n16"], by["n16_delayed"]
         p = stats.welch(a["finals"], b["finals"])["p"] if min(len(a["finals"]), len(b["finals"])) > 1 else math.nan
-        sentences.append(f"Rollout policy at N = 16: current G {a['final_mean']:.3f} ± {_fmt(a['final_std'])} vs "
-                         f"delayed copy (0.8) {b['final_mean']:.3f} ± {_fmt(b['final_std'])} "
-                         f"(Welch p over seeds {_fmt(p, 2)}).")
+        sentences.append(f"Rollout policy at N = 16: current G {a['final_mean']:.3f} ± {num(a['final_std'])} vs "
+                         f"delayed copy (0.8) {b['final_mean']:.3f} ± {num(b['final_std'])} "
+                         f"(Welch p over seeds {num(p, 2)}).")
     return {"study": "rollout_ablation", "preset": _preset(runs), "rows": rows, "sentences": sentences,
             "reward_spread": spreads}
 
@@ -299,9 +300,9 @@ def precision(root):
                                      "welch_p": None if math.isnan(p) else p}
         out["sentences"] += [
             f"Final NLL-oracle after {f32['rounds']} rounds (mean ± std over seeds {', '.join(map(str, seeds))}; after "
-            f"MLE {f32['after_mle']:.3f}): D in float32 {f32['final']:.3f} ± {_fmt(f32['final_std'])}, in bfloat16 "
-            f"{bf16['final']:.3f} ± {_fmt(bf16['final_std'])}; bfloat16 - float32 per seed {d_mean:+.3f} ± "
-            f"{_fmt(d_std)} (Welch p {_fmt(p, 2)}).",
+            f"MLE {f32['after_mle']:.3f}): D in float32 {f32['final']:.3f} ± {num(f32['final_std'])}, in bfloat16 "
+            f"{bf16['final']:.3f} ± {num(bf16['final_std'])}; bfloat16 - float32 per seed {d_mean:+.3f} ± "
+            f"{num(d_std)} (Welch p {num(p, 2)}).",
             f"Last D accuracy {f32['last_d_acc']:.3f} (float32) vs {bf16['last_d_acc']:.3f} (bfloat16). Seconds per "
             f"adversarial round {f32['seconds_per_round']:.1f} vs {bf16['seconds_per_round']:.1f} "
             f"({f32['seconds_per_round'] / bf16['seconds_per_round']:.2f}x); D pretraining {f32['pretrain_d_s']:.0f} s "
@@ -338,8 +339,8 @@ def generators(root):
         for metric, label in (("nll_oracle", "NLL-oracle"), ("nll_test", "NLL-test")):
             for when, said in (("after_mle", "after MLE"), ("final", f"after {a['rounds']} SeqGAN rounds")):
                 p = stats.welch(a[f"{metric}_{when}_seeds"], b[f"{metric}_{when}_seeds"])["p"]
-                parts.append(f"{label} {said} {b[f'{metric}_{when}']:.3f} ± {_fmt(b[f'{metric}_{when}_std'])} vs "
-                             f"{a[f'{metric}_{when}']:.3f} ± {_fmt(a[f'{metric}_{when}_std'])} (Welch p {_fmt(p, 2)})")
+                parts.append(f"{label} {said} {b[f'{metric}_{when}']:.3f} ± {num(b[f'{metric}_{when}_std'])} vs "
+                             f"{a[f'{metric}_{when}']:.3f} ± {num(a[f'{metric}_{when}_std'])} (Welch p {num(p, 2)})")
         speed = ""
         if a["mle_epoch_s"] and b["mle_epoch_s"]:
             speed = (f" Measured side by side in one process ({timing.get('machine', 'this machine')}): an MLE epoch "
@@ -349,15 +350,6 @@ def generators(root):
         out["sentences"].append(f"{b['label']} vs {a['label']} (mean ± std over seeds "
                                 f"{', '.join(map(str, b['seeds']))}): " + "; ".join(parts) + "." + speed)
     return out
-
-
-def _pm(std):
-    """' ± std', or nothing for one seed."""
-    return "" if std is None or math.isnan(std) else f" ± {std:.3f}"
-
-
-def _fmt(x, digits=3):
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
 def _preset(runs):

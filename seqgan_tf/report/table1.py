@@ -14,6 +14,7 @@ import numpy as np
 from ..experiments.studies import TABLE1
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
+from .fmt import num
 
 ROWS = ("random", "random_1", "mle", "mle_early", "ss", "ss_as_run", "pg_bleu", "pg_bleu_as_run", "seqgan")
 LABELS = {"random": "Random (untrained G)", "random_1": "Random (after 1 MLE epoch)", "mle": "MLE",
@@ -114,10 +115,6 @@ def build(root):
     return table
 
 
-def _fmt(x, digits=3):
-    return "—" if x is None else f"{x:.{digits}f}"
-
-
 def _fmt_p(p):
     if p is None:
         return "—"
@@ -131,10 +128,10 @@ def markdown(table, title):
              "|---|---|---|---|---|---|---|---|---|"]
     for r in table:
         diff = "—" if r["diff_vs_seqgan"] is None else f"{r['diff_vs_seqgan']:+.3f}"
-        best = "—" if r["best_mean"] is None else f"{_fmt(r['best_mean'])} ± {_fmt(r['best_std'])}"
-        lines.append(f"| {r['method']} | {_fmt(r['final_mean'])} ± {_fmt(r['final_std'])} "
-                     f"| {_fmt(r['final_ci95_lo'])} – {_fmt(r['final_ci95_hi'])} | {best} "
-                     f"| {_fmt(r['nll_test_mean'])} | {_fmt(r['paper'])} | {r['seeds']} | {diff} "
+        best = "—" if r["best_mean"] is None else f"{num(r['best_mean'])} ± {num(r['best_std'])}"
+        lines.append(f"| {r['method']} | {num(r['final_mean'])} ± {num(r['final_std'])} "
+                     f"| {num(r['final_ci95_lo'])} – {num(r['final_ci95_hi'])} | {best} "
+                     f"| {num(r['nll_test_mean'])} | {num(r['paper'])} | {r['seeds']} | {diff} "
                      f"| {_fmt_p(r['p_seeds'])} |")
     seqgan = next((r for r in table if r["key"] == "seqgan"), None)
     released = seqgan and seqgan["released_log_same_rounds"]

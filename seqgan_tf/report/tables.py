@@ -8,6 +8,7 @@ import numpy as np
 
 from ..metrics.stats import mean_std, welch
 from ..results import atomic_write, read_json, write_csv, write_json
+from .fmt import pm
 
 MODELS = ("mle", "seqgan")
 # (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
@@ -166,17 +167,13 @@ def generator_pair(runs, labels, columns=PAIR_COLUMNS):
             for k, header in columns:
                 p[k] = welch(a[f"{k}_seeds"], b[f"{k}_seeds"])["p"]
                 p[k] = None if np.isnan(p[k]) else p[k]
-                parts.append(f"{header} {b[k]:.3f}{_pm(b[f'{k}_std'])} vs {a[k]:.3f}{_pm(a[f'{k}_std'])} "
+                parts.append(f"{header} {b[k]:.3f}{pm(b[f'{k}_std'])} vs {a[k]:.3f}{pm(a[f'{k}_std'])} "
                              f"(p {'—' if p[k] is None else f'{p[k]:.2g}'})")
             rows.append(p)
             sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
                              + "; ".join(parts) + ".")
     return {"rows": rows, "columns": dict(columns), "seeds": next(iter(seeds.values())), "sentences": sentences,
             "generators": list(runs), "labels": {n: labels.get(n, n) for n in runs}}
-
-
-def _pm(std):
-    return "" if std is None else f" ± {std:.3f}"
 
 
 def write_generator_pair(out_dir, pair, title, lstm_from, name="poems"):

@@ -7,7 +7,6 @@ axes. Seeds are the replicates: mean ± std over seeds, paired t-test over seeds
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from ..metrics.stats import mean_std, paired  # noqa: E402
 from ..results import atomic_write, read_json, save_figure, write_csv, write_json  # noqa: E402
+from .fmt import num, pm  # noqa: E402
 
 # +1: higher is better, -1: lower is better
 SENSE = {"nll_oracle": -1, "nll_test": -1, "distinct": +1, "bleu2": +1, "bleu3": +1, "bleu4": +1,
@@ -76,9 +76,8 @@ def crossings(sweep, diversity=None):
 
 
 def _fmt(x, sd=None, digits=3):
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{x:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
+    text = num(x, digits)
+    return text if text == "—" else text + pm(sd, digits)
 
 
 def markdown(sweep, rows) -> str:

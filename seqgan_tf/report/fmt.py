@@ -1,0 +1,12 @@
+"""Number formatting shared by every table writer: a missing value is a dash, never 'nan' or 'None'."""
+import math
+
+
+def num(x, digits=3):
+    """x to `digits` decimals, or '—' when it is missing (None or NaN)."""
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def pm(std, digits=3):
+    """' ± std', or nothing when there is no spread to show (one seed: None or NaN)."""
+    return "" if std is None or (isinstance(std, float) and math.isnan(std)) else f" ± {std:.{digits}f}"
