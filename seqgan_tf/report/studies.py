@@ -154,7 +154,7 @@ def strategies(root):
             f"{_trend(p['final'] - p['after_mle'], p['noise_2se'])}, {p['after_mle']:.3f} after MLE to "
             f"{p['final']:.3f}{pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
             f"(evaluation noise ±{p['noise_2se']:.3f}). The paper: {p['paper']}. Ours "
-            f"{'agrees' if p['agrees'] else 'does not agree'} ({AGREEMENT_TESTS[p['panel']]}).")
+            f"{'agrees' if p['agrees'] else 'does not agree'} (the test: {AGREEMENT_TESTS[p['panel']]}).")
     return {"study": "strategies", "preset": _preset(runs), "panels": panels, "left_out": left_out(root, STRATEGIES),
             "budget": "equal D forward-pass equivalents (a training pass counted as 3), the amount panel (d) spends "
                       "in half the preset's rounds"}
