@@ -9,10 +9,11 @@ trained by MLE then SeqGAN on the oracle, and their speed measured side by side 
 
 First times an MLE epoch and a g-step (rollout + policy gradient) of each generator alternately in this process
 (timing.json), then runs each generator's MLE pretraining, D pretraining and rounds into <out>/seed<k>/<generator>/
-(nothing is shared: the models differ), and writes generators.{json,csv,md} and generators.png (NLL-oracle by
-epoch) to <out> (default results/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is
-the quick preset's SeqGAN run, so --lstm_from takes each seed's finished Table-1 run (<dir>/seed<k>/seqgan) instead
-of training it again, refusing one whose config differs in any field.
+(nothing is shared: the models differ), and writes generators.{json,csv,md}, generators.png (NLL-oracle by
+epoch) and gzipped copies of the lowest seed's samples (seed<k>/<generator>/samples.txt.gz) to <out> (default
+results/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is the quick preset's
+SeqGAN run, so --lstm_from takes each seed's finished Table-1 run (<dir>/seed<k>/seqgan) instead of training it
+again, refusing one whose config differs in any field.
 
 --poems DIR trains only the pair on the poems instead: each CNN setting with every seed's recorded config of the
 Table-2 runs in DIR (only the generator changed; same data, split, schedule and protocols), into <out>/<generator>/
@@ -33,7 +34,7 @@ from seqgan_tf.experiments import corpus  # noqa: E402
 from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
 from seqgan_tf.experiments.sweep import reuse_run, run_settings  # noqa: E402
 from seqgan_tf.report import plots, studies as summaries, tables  # noqa: E402
-from seqgan_tf.results import write_json  # noqa: E402
+from seqgan_tf.results import gzip_first_seed_samples, write_json  # noqa: E402
 
 
 def main(argv=None):
@@ -69,6 +70,7 @@ def main(argv=None):
                 {g: config.replace(cfg, **o) for g, o in settings.items()}))
         run_settings(cfg, {g: o for g, o in settings.items() if not (g == "lstm" and args.lstm_from)}, seeds, out,
                      shared=None)
+        gzip_first_seed_samples(out)
         plots.run_curves(out)
         summary = summaries.write("generators", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (generators.png)")

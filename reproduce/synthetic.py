@@ -27,7 +27,7 @@ from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
 from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
 from seqgan_tf.report import plots, table1  # noqa: E402
 from seqgan_tf.experiments.temperature import write_early_stopped_samples  # noqa: E402
-from seqgan_tf.results import gzip_copy  # noqa: E402
+from seqgan_tf.results import gzip_first_seed_samples  # noqa: E402
 
 
 def parse_methods(text):
@@ -60,10 +60,7 @@ def main(argv=None):
                   f"real data {n['real_data']:.3f}.  Results in {out}/")
             return
         run_methods(cfg, methods, range(cfg.seed, cfg.seed + args.seeds), out)
-        first = min(int(d.name[4:]) for d in out.glob("seed*") if d.name[4:].isdigit())
-        for path in sorted((out / f"seed{first}").glob("*/samples.txt")):   # the table's first seed, for reading
-            gzip_copy(path)
-        mle = out / f"seed{first}" / "mle"     # and the early-stopped row's samples, once
+        mle = gzip_first_seed_samples(out) / "mle"     # and the early-stopped row's samples, once
         if (mle / "metrics.json").is_file() and not (mle / "early_stopped_samples.txt.gz").is_file():
             try:
                 write_early_stopped_samples(mle.parent)

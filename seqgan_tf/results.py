@@ -60,3 +60,15 @@ def gzip_copy(path) -> Path:
         f.write(path.read_bytes())
     atomic_write(path.with_name(path.name + ".gz"), buf.getvalue(), mode="wb")
     return path.with_name(path.name + ".gz")
+
+
+def gzip_first_seed_samples(out) -> Path | None:
+    """gzip_copy of every <out>/seed<k>/<run>/samples.txt of the lowest seed k under `out` (the samples committed for
+    reading); returns that seed's directory, or None when there is none yet."""
+    seeds = [int(d.name[4:]) for d in Path(out).glob("seed*") if d.name[4:].isdigit()]
+    if not seeds:
+        return None
+    first = Path(out) / f"seed{min(seeds)}"
+    for path in sorted(first.glob("*/samples.txt")):
+        gzip_copy(path)
+    return first

@@ -1,5 +1,6 @@
 """The convolutional generator: causal, its cached sampler equals the uncached one, MLE trains it, and a SeqGAN run
 with it resumes exactly after kill -9."""
+import gzip
 import json
 
 import numpy as np
@@ -94,6 +95,9 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
     assert [r["name"] for r in summary["runs"]] == ["lstm", "cnn"]
     assert all(r["mle_epoch_s"] > 0 and r["g_step_s"] > 0 for r in summary["runs"])
     assert "CNN G, emb 32" in summary["sentences"][0] and "side by side" in summary["sentences"][0]
+    for g in ("lstm", "cnn"):     # the first seed's samples, gzipped for committing, equal to the run's own
+        run = next(tmp_path.glob(f"seed*/{g}"))
+        assert gzip.decompress((run / "samples.txt.gz").read_bytes()) == (run / "samples.txt").read_bytes()
     (tmp_path / "generators.png").unlink()
     main("reproduce/figures.py", "--root", tmp_path)
     assert (tmp_path / "generators.png").read_bytes()[:8] == PNG
