@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from .experiments.synthetic import load_oracle, real_data_seed
 from .metrics.nll import nll_oracle
+from .models import make_generator
 from .train.pretrain import d_step, mle_epoch
 from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
 from .train.projection import d_work, measure_rates, median_time, project
@@ -304,4 +305,21 @@ def generator_rates(cfgs, rounds=2, log=print):
                      "g_step_s": r["rollout"] + r["pg_step"], "sample_seq_s": r["sample_seq"]}
             best[name] = {k: min(v, best.get(name, {}).get(k, v)) for k, v in rates.items()}
             log(f"{name}: MLE epoch {rates['mle_epoch_s']:.2f} s, g-step {rates['g_step_s']:.2f} s")
-    return {"machine": machine_tag(), "rounds": rounds, "rates": best}
+    return {"machine": machine_tag(), "rounds": rounds, "rates": best,
+            "cached_sampling": {name: cached_sampling(cfg) for name, cfg in cfgs.items()
+                                if hasattr(make_generator(cfg, seed=1), "complete_uncached")}}
+
+
+def cached_sampling(cfg, n=1000, repeats=3):
+    """Seconds to sample n sequences from scratch with a generator that carries its convolution states (`complete`)
+    and with one that recomputes the whole prefix at every step (`complete_uncached`), alternately in this process,
+    and the ratio (the same tokens either way: tested)."""
+    gen = make_generator(cfg, seed=12345)
+    prefix, keep, t = tf.zeros([n, cfg.seq_len], tf.int32), tf.zeros([n], tf.int32), tf.constant(1.0)
+    seed = tf.constant([1, 2], tf.int32)
+    times = {"cached_s": [], "uncached_s": []}
+    for _ in range(repeats):
+        times["cached_s"].append(median_time(lambda: gen.complete(prefix, keep, seed, t), 1)[0])
+        times["uncached_s"].append(median_time(lambda: gen.complete_uncached(prefix, keep, seed, t), 1)[0])
+    out = {k: float(np.median(v)) for k, v in times.items()}
+    return {**out, "sequences": n, "uncached_over_cached": out["uncached_s"] / out["cached_s"]}

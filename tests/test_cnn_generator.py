@@ -95,6 +95,9 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
     assert [r["name"] for r in summary["runs"]] == ["lstm", "cnn"]
     assert all(r["mle_epoch_s"] > 0 and r["g_step_s"] > 0 for r in summary["runs"])
     assert "CNN G, emb 32" in summary["sentences"][0] and "side by side" in summary["sentences"][0]
+    cached = summary["timing"]["cached_sampling"]
+    assert list(cached) == ["cnn"] and cached["cnn"]["cached_s"] > 0
+    assert "recomputing the prefix" in summary["sentences"][0]
     for g in ("lstm", "cnn"):     # the first seed's samples, gzipped for committing, equal to the run's own
         run = next(tmp_path.glob(f"seed*/{g}"))
         assert gzip.decompress((run / "samples.txt.gz").read_bytes()) == (run / "samples.txt").read_bytes()

@@ -347,6 +347,11 @@ def generators(root):
                      f"{b['mle_epoch_s']:.2f} s vs {a['mle_epoch_s']:.2f} s ({a['mle_epoch_s'] / b['mle_epoch_s']:.2f}x "
                      f"the LSTM's speed), a g-step (rollout + policy gradient) {b['g_step_s']:.2f} s vs "
                      f"{a['g_step_s']:.2f} s ({a['g_step_s'] / b['g_step_s']:.2f}x).")
+        cached = timing.get("cached_sampling", {}).get(name)
+        if cached:
+            speed += (f" Sampling {cached['sequences']:,} sequences: {cached['cached_s']:.2f} s carrying each layer's "
+                      f"state vs {cached['uncached_s']:.2f} s recomputing the prefix at every step "
+                      f"({cached['uncached_over_cached']:.1f}x).")
         out["sentences"].append(f"{b['label']} vs {a['label']} (mean ± std over seeds "
                                 f"{', '.join(map(str, b['seeds']))}): " + "; ".join(parts) + "." + speed)
     return out
