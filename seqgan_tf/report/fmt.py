@@ -10,3 +10,10 @@ def num(x, digits=3):
 def pm(std, digits=3):
     """' ± std', or nothing when there is no spread to show (one seed: None or NaN)."""
     return "" if std is None or (isinstance(std, float) and math.isnan(std)) else f" ± {std:.{digits}f}"
+
+
+def p_value(p):
+    """A p-value to two significant digits ('0.004', not '0.00'); '—' when missing, '< 1e-300' when it underflows."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "—"
+    return "< 1e-300" if p == 0 else f"{p:.2g}"

@@ -22,7 +22,7 @@ from ..experiments.studies import (GENERATORS, PRECISIONS, ROLLOUT_NS, STRATEGIE
 from ..metrics import stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from . import plots
-from .fmt import num, pm
+from .fmt import num, p_value, pm
 
 STUDIES = ("strategies", "no_pretraining", "rollout_ablation", "precision", "generators")
 FIGURES = {"strategies": "figure3", "no_pretraining": "no_pretraining", "rollout_ablation": "rollout_ablation",
@@ -269,7 +269,7 @@ def rollout_ablation(root):
         p = stats.welch(a["finals"], b["finals"])["p"] if min(len(a["finals"]), len(b["finals"])) > 1 else math.nan
         sentences.append(f"Rollout policy at N = 16: current G {a['final_mean']:.3f} ± {num(a['final_std'])} vs "
                          f"delayed copy (0.8) {b['final_mean']:.3f} ± {num(b['final_std'])} "
-                         f"(Welch p over seeds {num(p, 2)}).")
+                         f"(Welch p over seeds {p_value(p)}).")
     return {"study": "rollout_ablation", "preset": _preset(runs), "rows": rows, "sentences": sentences,
             "reward_spread": spreads}
 
@@ -302,7 +302,7 @@ def precision(root):
             f"Final NLL-oracle after {f32['rounds']} rounds (mean ± std over seeds {', '.join(map(str, seeds))}; after "
             f"MLE {f32['after_mle']:.3f}): D in float32 {f32['final']:.3f} ± {num(f32['final_std'])}, in bfloat16 "
             f"{bf16['final']:.3f} ± {num(bf16['final_std'])}; bfloat16 - float32 per seed {d_mean:+.3f} ± "
-            f"{num(d_std)} (Welch p {num(p, 2)}).",
+            f"{num(d_std)} (Welch p {p_value(p)}).",
             f"Last D accuracy {f32['last_d_acc']:.3f} (float32) vs {bf16['last_d_acc']:.3f} (bfloat16). Seconds per "
             f"adversarial round {f32['seconds_per_round']:.1f} vs {bf16['seconds_per_round']:.1f} "
             f"({f32['seconds_per_round'] / bf16['seconds_per_round']:.2f}x); D pretraining {f32['pretrain_d_s']:.0f} s "
@@ -340,7 +340,7 @@ def generators(root):
             for when, said in (("after_mle", "after MLE"), ("final", f"after {a['rounds']} SeqGAN rounds")):
                 p = stats.welch(a[f"{metric}_{when}_seeds"], b[f"{metric}_{when}_seeds"])["p"]
                 parts.append(f"{label} {said} {b[f'{metric}_{when}']:.3f} ± {num(b[f'{metric}_{when}_std'])} vs "
-                             f"{a[f'{metric}_{when}']:.3f} ± {num(a[f'{metric}_{when}_std'])} (Welch p {num(p, 2)})")
+                             f"{a[f'{metric}_{when}']:.3f} ± {num(a[f'{metric}_{when}_std'])} (Welch p {p_value(p)})")
         speed = ""
         if a["mle_epoch_s"] and b["mle_epoch_s"]:
             speed = (f" Measured side by side in one process ({timing.get('machine', 'this machine')}): an MLE epoch "

@@ -14,7 +14,7 @@ import numpy as np
 from ..experiments.studies import TABLE1
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
-from .fmt import num
+from .fmt import num, p_value
 
 ROWS = ("random", "random_1", "mle", "mle_early", "ss", "ss_as_run", "pg_bleu", "pg_bleu_as_run", "seqgan")
 LABELS = {"random": "Random (untrained G)", "random_1": "Random (after 1 MLE epoch)", "mle": "MLE",
@@ -115,12 +115,6 @@ def build(root):
     return table
 
 
-def _fmt_p(p):
-    if p is None:
-        return "—"
-    return "< 1e-300" if p == 0 else f"{p:.2g}"
-
-
 def markdown(table, title):
     lines = [f"### {title}", "",
              "| row | final NLL-oracle (mean ± std) | 95% interval | best, selected on NLL-oracle itself "
@@ -132,7 +126,7 @@ def markdown(table, title):
         lines.append(f"| {r['method']} | {num(r['final_mean'])} ± {num(r['final_std'])} "
                      f"| {num(r['final_ci95_lo'])} – {num(r['final_ci95_hi'])} | {best} "
                      f"| {num(r['nll_test_mean'])} | {num(r['paper'])} | {r['seeds']} | {diff} "
-                     f"| {_fmt_p(r['p_seeds'])} |")
+                     f"| {p_value(r['p_seeds'])} |")
     seqgan = next((r for r in table if r["key"] == "seqgan"), None)
     released = seqgan and seqgan["released_log_same_rounds"]
     lines += ["", "final = the last evaluation of each run; best = its lowest evaluation after pretraining, chosen by "

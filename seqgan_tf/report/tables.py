@@ -8,7 +8,7 @@ import numpy as np
 
 from ..metrics.stats import mean_std, welch
 from ..results import atomic_write, read_json, write_csv, write_json
-from .fmt import pm
+from .fmt import p_value, pm
 
 MODELS = ("mle", "seqgan")
 # (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
@@ -168,7 +168,7 @@ def generator_pair(runs, labels, columns=PAIR_COLUMNS):
                 p[k] = welch(a[f"{k}_seeds"], b[f"{k}_seeds"])["p"]
                 p[k] = None if np.isnan(p[k]) else p[k]
                 parts.append(f"{header} {b[k]:.3f}{pm(b[f'{k}_std'])} vs {a[k]:.3f}{pm(a[f'{k}_std'])} "
-                             f"(p {'—' if p[k] is None else f'{p[k]:.2g}'})")
+                             f"(p {p_value(p[k])})")
             rows.append(p)
             sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
                              + "; ".join(parts) + ".")
