@@ -94,6 +94,7 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
     summary = json.loads((tmp_path / "generators.json").read_text())
     assert [r["name"] for r in summary["runs"]] == ["lstm", "cnn"]
     assert all(r["mle_epoch_s"] > 0 and r["g_step_s"] > 0 for r in summary["runs"])
+    assert all(len(r["curve_nll_test"]) == len(r["curve"]) for r in summary["runs"])   # the figure's second panel
     assert "CNN G, emb 32" in summary["sentences"][0] and "side by side" in summary["sentences"][0]
     cached = summary["timing"]["cached_sampling"]
     assert list(cached) == ["cnn"] and cached["cnn"]["cached_s"] > 0

@@ -136,11 +136,9 @@ def figure3(summary, png_path):
     plt.close(fig)
 
 
-def _round_curves(summary, png_path, title, hlines=(), vlines=(),
-                  xlabel="adversarial round (0 = start of adversarial training)"):
-    """NLL-oracle vs each run's curve axis (adversarial rounds unless `xlabel` says otherwise), one line (mean ± std
-    over seeds) per run of the summary, the summary's sentences below; hlines: (y, label, colour, style) reference
-    lines; vlines: (x, label)."""
+def _round_curves(summary, png_path, title, hlines=()):
+    """NLL-oracle vs adversarial round, one line (mean ± std over seeds) per run of the summary, the summary's
+    sentences below; hlines: (y, label, colour, style) reference lines."""
     fig, ax = plt.subplots(figsize=(7.0, 5.6))
     for r in summary["runs"]:
         x, mean, std = (np.array(v) for v in zip(*r["curve"]))
@@ -148,9 +146,7 @@ def _round_curves(summary, png_path, title, hlines=(), vlines=(),
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
     for y, label, color, ls in hlines:
         ax.axhline(y, color=color, ls=ls, lw=1, label=label)
-    for x, label in vlines:
-        ax.axvline(x, color="gray", ls=":", lw=1, label=label)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel("adversarial round (0 = start of adversarial training)")
     ax.set_ylabel("NLL-oracle")
     ax.set_title(f"{title}, preset '{summary['preset']}'")
     ax.legend(fontsize=8)
@@ -175,10 +171,29 @@ def precision(summary, png_path):
 
 
 def generators(summary, png_path):
-    """NLL-oracle against epoch (MLE, then adversarial rounds), one line per generator, mean ± std over seeds."""
+    """NLL-oracle (how good G's samples are) and NLL-test (how well G covers held-out oracle data) against epoch (MLE,
+    then adversarial rounds), one line per generator, mean ± std over seeds; the summary's sentences below."""
     pre = summary.get("pretrain_g_epochs")
-    _round_curves(summary, png_path, "LSTM G vs CNN G", vlines=[(pre, "end of MLE pretraining")] if pre else [],
-                  xlabel="epoch (MLE epochs, then adversarial rounds)")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.6))
+    for ax, key, ylabel in ((axes[0], "curve", "NLL-oracle"), (axes[1], "curve_nll_test", "NLL-test")):
+        for r in summary["runs"]:
+            if not r.get(key):
+                continue
+            x, mean, std = (np.array(v) for v in zip(*r[key]))
+            line, = ax.plot(x, mean, "o-", ms=3, label=f"{r['label']} ({len(r['seeds'])} seed(s))")
+            ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+        if pre:
+            ax.axvline(pre, color="gray", ls=":", lw=1, label="end of MLE pretraining")
+        ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"LSTM G vs CNN G, preset '{summary['preset']}'")
+    import textwrap
+    fig.text(0.02, 0.01, textwrap.fill(" ".join(summary["sentences"]), 150), va="bottom", fontsize=7.5)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    save_figure(fig, png_path, dpi=120)
+    plt.close(fig)
 
 
 def rollout_ablation(summary, png_path):

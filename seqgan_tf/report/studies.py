@@ -60,9 +60,11 @@ def left_out(root, names):
     return sorted(set().union(*(set(ms) for ms in found.values())) - _common_seeds(found)) if found else []
 
 
-def mean_curve(ms, phase=None):
-    """[[epoch, mean, std], ...] of NLL-oracle over seeds (ddof 0), at epochs every seed evaluated."""
-    curves = [{c["epoch"]: c["nll_oracle"] for c in m["curve"] if phase is None or c["phase"] == phase} for m in ms]
+def mean_curve(ms, phase=None, metric="nll_oracle"):
+    """[[epoch, mean, std], ...] of `metric` (NLL-oracle by default) over seeds (ddof 0), at epochs every seed
+    evaluated."""
+    curves = [{c["epoch"]: c[metric] for c in m["curve"] if (phase is None or c["phase"] == phase) and metric in c}
+              for m in ms]
     return [[int(e), float(v), float(s)] for e, v, s in zip(*stats.mean_curve(curves))]
 
 
@@ -320,7 +322,8 @@ def generators(root):
     rows = []
     for name, ms in runs.items():
         row = {"name": name, "label": GENERATOR_LABELS[name], "seeds": [m["seed"] for m in ms],
-               "rounds": ms[0]["config"]["adv_epochs"], "curve": mean_curve(ms)}
+               "rounds": ms[0]["config"]["adv_epochs"], "curve": mean_curve(ms),
+               "curve_nll_test": mean_curve(ms, metric="nll_test")}
         for metric in ("nll_oracle", "nll_test"):
             for when in ("after_mle", "final"):
                 row[f"{metric}_{when}"], row[f"{metric}_{when}_std"] = stats.mean_std([m[metric][when] for m in ms])
