@@ -273,6 +273,23 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
           tmp_path / "z", message="unknown generator 'gru'; choose from lstm, cnn, cnn_large")
 
 
+def test_generator_pair_compares_only_the_seeds_every_generator_finished(tmp_path):
+    """A CNN seed still running is left out of both arms (named in the .md), never compared with an LSTM mean over
+    more seeds; no common seed is a one-line error."""
+    from seqgan_tf.report.tables import PAIR_COLUMNS, generator_pair, write_generator_pair
+
+    def run(seed, v):
+        return {"seed": seed, "models": {m: {k: v + seed for k, _ in PAIR_COLUMNS} for m in ("mle", "seqgan")}}
+    pair = generator_pair({"lstm": [run(s, 0.1) for s in (88, 89, 90)], "cnn": [run(89, 0.3), run(88, 0.2)]}, {})
+    assert pair["seeds"] == [88, 89] and pair["left_out"] == {"lstm": [90]}
+    lstm = next(r for r in pair["rows"] if r["stage"] == "mle" and r["generator"] == "lstm")
+    assert lstm["bleu2_seeds"] == [88.1, 89.1] and lstm["bleu2"] == pytest.approx(88.6)
+    write_generator_pair(tmp_path, pair, "t", "x")
+    assert "- Left out (not finished by every generator, so in no row): lstm seed 90." in (tmp_path / "poems.md").read_text()
+    with pytest.raises(ValueError, match="no seed finished by every generator: lstm: \\[88\\]; cnn: \\[89\\]"):
+        generator_pair({"lstm": [run(88, 0.1)], "cnn": [run(89, 0.1)]}, {})
+
+
 def _zero_quatrains(tmp):
     path = tmp / "sevens.tgz"
     path.write_bytes(_package({"quantangshi/poet.tang.0.json": [SEVEN, SEVEN]}))

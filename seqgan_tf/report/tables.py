@@ -146,10 +146,14 @@ PAIR_COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_train", "BLEU-2 (b)"), ("self_b
 def generator_pair(runs, labels, columns=PAIR_COLUMNS):
     """Generators compared on one corpus under Table 2's protocols: `runs` {generator: per-seed metrics.json dicts,
     the reference arm "lstm" first}; one row per (stage, generator) with mean ± std over seeds, and per stage the
-    Welch p of each other generator vs "lstm" (over seeds; the seeds must be the same)."""
-    seeds = {name: [r["seed"] for r in rs] for name, rs in runs.items()}
-    if len({tuple(s) for s in seeds.values()}) != 1:
-        raise ValueError(f"the generators were run on different seeds: {seeds}")
+    Welch p of each other generator vs "lstm" (over seeds). Only the seeds every generator has finished are compared;
+    the others are named in "left_out" ({generator: seeds})."""
+    common = sorted(set.intersection(*({r["seed"] for r in rs} for rs in runs.values())))
+    if not common:
+        raise ValueError("no seed finished by every generator: " + "; ".join(
+            f"{name}: {sorted(r['seed'] for r in rs)}" for name, rs in runs.items()))
+    left_out = {name: sorted(r["seed"] for r in rs if r["seed"] not in common) for name, rs in runs.items()}
+    runs = {name: sorted((r for r in rs if r["seed"] in common), key=lambda r: r["seed"]) for name, rs in runs.items()}
     rows, sentences = [], []
     for model in MODELS:
         by = {}
@@ -172,7 +176,8 @@ def generator_pair(runs, labels, columns=PAIR_COLUMNS):
             rows.append(p)
             sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
                              + "; ".join(parts) + ".")
-    return {"rows": rows, "columns": dict(columns), "seeds": next(iter(seeds.values())), "sentences": sentences,
+    return {"rows": rows, "columns": dict(columns), "seeds": common, "sentences": sentences,
+            "left_out": {n: s for n, s in left_out.items() if s},
             "generators": list(runs), "labels": {n: labels.get(n, n) for n in runs}}
 
 
@@ -190,6 +195,9 @@ def write_generator_pair(out_dir, pair, title, lstm_from, name="poems"):
         lines.append(f"| {row['stage']} | {row['label'] or row['generator']} | " + " | ".join(cells) + " |")
     lines += ["", f"Mean ± std over seeds {pair['seeds']}; p: two-sided Welch t-test over seeds. " + PAIR_NOTE, ""]
     lines += [f"- {s}" for s in pair["sentences"]]
+    if pair.get("left_out"):
+        lines.append("- Left out (not finished by every generator, so in no row): " + "; ".join(
+            f"{g} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for g, s in pair["left_out"].items()) + ".")
     atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
 
 
