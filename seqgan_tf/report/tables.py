@@ -193,7 +193,8 @@ def write_generator_pair(out_dir, pair, title, lstm_from, name="poems"):
     for row in pair["rows"]:
         cells = [_cell({**row, "model": row["generator"]}, k) for k, _ in columns]
         lines.append(f"| {row['stage']} | {row['label'] or row['generator']} | " + " | ".join(cells) + " |")
-    lines += ["", f"Mean ± std over seeds {pair['seeds']}; p: two-sided Welch t-test over seeds. " + PAIR_NOTE, ""]
+    lines += ["", f"Mean ± std over seeds {', '.join(map(str, pair['seeds']))}; p: two-sided Welch t-test over "
+              "seeds. " + PAIR_NOTE, ""]
     lines += [f"- {s}" for s in pair["sentences"]]
     if pair.get("left_out"):
         lines.append("- Left out (not finished by every generator, so in no row): " + "; ".join(
