@@ -1,4 +1,5 @@
 """Figures as functions of saved result files: redrawing never retrains."""
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -97,7 +98,6 @@ def figure2(root, out_stem):
 
 # -- the studies (seqgan_tf/studies.py): each figure is drawn from its summary dict ---------------------------
 def _caption(ax, text):
-    import textwrap
     ax.text(0.0, -0.2, textwrap.fill(text, 75), transform=ax.transAxes, va="top", fontsize=7.5)
 
 
@@ -136,14 +136,19 @@ def figure3(summary, png_path):
     plt.close(fig)
 
 
+def _mean_band(ax, curve, label):
+    """One run's [[x, mean, std], ...] as a line with a ± std band."""
+    x, mean, std = (np.array(v) for v in zip(*curve))
+    line, = ax.plot(x, mean, "o-", ms=3, label=label)
+    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+
+
 def _round_curves(summary, png_path, title, hlines=()):
     """NLL-oracle vs adversarial round, one line (mean ± std over seeds) per run of the summary, the summary's
     sentences below; hlines: (y, label, colour, style) reference lines."""
     fig, ax = plt.subplots(figsize=(7.0, 5.6))
     for r in summary["runs"]:
-        x, mean, std = (np.array(v) for v in zip(*r["curve"]))
-        line, = ax.plot(x, mean, "o-", ms=3, label=f"{r['label']} ({len(r['seeds'])} seed(s))")
-        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+        _mean_band(ax, r["curve"], f"{r['label']} ({len(r['seeds'])} seed(s))")
     for y, label, color, ls in hlines:
         ax.axhline(y, color=color, ls=ls, lw=1, label=label)
     ax.set_xlabel("adversarial round (0 = start of adversarial training)")
@@ -179,9 +184,7 @@ def generators(summary, png_path):
         for r in summary["runs"]:
             if not r.get(key):
                 continue
-            x, mean, std = (np.array(v) for v in zip(*r[key]))
-            line, = ax.plot(x, mean, "o-", ms=3, label=f"{r['label']} ({len(r['seeds'])} seed(s))")
-            ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+            _mean_band(ax, r[key], f"{r['label']} ({len(r['seeds'])} seed(s))")
         if pre:
             ax.axvline(pre, color="gray", ls=":", lw=1, label="end of MLE pretraining")
         ax.set_xlabel("epoch (MLE epochs, then adversarial rounds)")
@@ -189,7 +192,6 @@ def generators(summary, png_path):
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     fig.suptitle(f"LSTM G vs CNN G, preset '{summary['preset']}'")
-    import textwrap
     fig.text(0.02, 0.01, textwrap.fill(" ".join(summary["sentences"]), 150), va="bottom", fontsize=7.5)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
     save_figure(fig, png_path, dpi=120)
