@@ -45,6 +45,8 @@ def write_samples(path, samples):
 def save_figure(fig, path, **kwargs):
     """Save a matplotlib figure atomically; the format follows the file's suffix."""
     path = Path(path)
+    if path.suffix == ".pdf":
+        kwargs.setdefault("metadata", {"CreationDate": None})     # no date: the same figure redraws byte-identical
     buf = io.BytesIO()
     fig.savefig(buf, format=path.suffix.lstrip("."), **kwargs)
     atomic_write(path, buf.getvalue(), mode="wb")

@@ -1,6 +1,7 @@
 """Poems (Table 2): parsing and filtering, vocabulary, split and cache, metric wiring, the script, bad input."""
 import io
 import json
+import shutil
 import tarfile
 
 import numpy as np
@@ -265,6 +266,12 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
     (out / "poems.md").unlink()                     # figures.py rebuilds it from the runs alone
     main("reproduce/figures.py", "--root", out)
     assert (out / "poems.md").read_text(encoding="utf-8") == md
+    # a finished seed without its checkpoints (a fresh clone commits none) is taken as it is, not trained anew
+    shutil.rmtree(out / "cnn" / "seed1" / "checkpoints")
+    finished = (out / "cnn" / "seed1" / "metrics.json").read_bytes()
+    main("reproduce/cnn_generator.py", "--poems", table2_dir, "--out", out, "--cache", table2_tmp / "cache")
+    assert (out / "cnn" / "seed1" / "metrics.json").read_bytes() == finished
+    assert not (out / "cnn" / "seed1" / "checkpoints").exists()
     fails(capsys, "reproduce/cnn_generator.py", "--poems", table2_dir, "--generators", "lstm", "--out", tmp_path / "x",
           message="--poems compares CNN generators with Table 2's LSTM runs")
     fails(capsys, "reproduce/cnn_generator.py", "--poems", tmp_path / "none", "--out", tmp_path / "y",

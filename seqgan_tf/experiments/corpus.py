@@ -21,6 +21,7 @@ from ..metrics.corpus import text_metrics
 from ..metrics.nll import nll_test, sample_many
 from ..report.tables import MODELS, read_samples, seed_metrics
 from ..results import atomic_write, read_json, write_json, write_samples
+from .sweep import finished_run
 from .base import Experiment
 
 
@@ -145,6 +146,10 @@ def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True)
     metrics = PoemMetrics(data, first.split_seed)
     runs = {"lstm": lstm}
     for name, overrides in settings.items():
-        runs[name] = [CorpusExperiment(config_lib.replace(c, **overrides), out_dir / name / f"seed{c.seed}", data,
-                                       poetry.render, progress=progress, metrics=metrics).run() for c in cfgs]
+        runs[name] = []
+        for c in cfgs:
+            # A finished seed is taken as it is: its checkpoints are not committed, so running it would train it anew.
+            cfg, run_dir = config_lib.replace(c, **overrides), out_dir / name / f"seed{c.seed}"
+            runs[name].append(finished_run(cfg, run_dir) or CorpusExperiment(
+                cfg, run_dir, data, poetry.render, progress=progress, metrics=metrics).run())
     return runs

@@ -56,20 +56,30 @@ def run_methods(cfg, rows, seeds, root, progress=True, log=None):
     return run_settings(cfg, {r: TABLE1[r] for r in rows}, seeds, root, progress=progress, log=log)
 
 
+def finished_run(cfg, run_dir):
+    """The metrics of the finished run of cfg in run_dir, or None if it has none (no metrics.json); a finished run
+    of another config (any field but the run-only ones) is a ConfigMismatch naming the fields."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "metrics.json").is_file():
+        return None
+    m = read_json(run_dir / "metrics.json")
+    theirs, mine = config_lib.from_dict(m["config"]).to_dict(), cfg.to_dict()
+    diff = sorted(k for k in mine if k not in config_lib.fields_in(config_lib.RUN) and theirs[k] != mine[k])
+    if diff:
+        raise ConfigMismatch(f"{run_dir} is a run of another config (" + "; ".join(
+            f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in diff) + "); it cannot stand for this one")
+    return m
+
+
 def reuse_run(cfg, src, dst):
     """Take the finished run in `src` as the run of cfg in `dst` instead of training it again: its metrics.json
     (noting where it came from) and curve files. The same code makes the same run from the same config (run-only
     fields such as checkpointing aside; tested at smoke scale), so that run is the one cfg would make; any other
     field differing is a ConfigMismatch naming it. Returns the metrics."""
     src, dst = Path(src), Path(dst)
-    if not (src / "metrics.json").is_file():
+    m = finished_run(cfg, src)
+    if m is None:
         raise FileNotFoundError(f"no finished run to reuse in {src} (no metrics.json)")
-    m = read_json(src / "metrics.json")
-    theirs, mine = config_lib.from_dict(m["config"]).to_dict(), cfg.to_dict()
-    diff = sorted(k for k in mine if k not in config_lib.fields_in(config_lib.RUN) and theirs[k] != mine[k])
-    if diff:
-        raise ConfigMismatch(f"{src} is a run of another config (" + "; ".join(
-            f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in diff) + "); it cannot stand for this one")
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("curve.csv", "logs.csv", "nll_curve.png"):
         if (src / name).is_file():
