@@ -7,5 +7,10 @@ import os
 # TensorFlow reads this when it makes its first allocator, so it applies when seqgan_tf is imported first (every
 # entry point does); a value you set yourself wins.
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+# XLA's CPU code may otherwise contract a multiply and an add into an FMA, which TensorFlow's own kernels (built for
+# AVX) never do; capped at AVX, the Adam update that train/optim.py compiles with XLA equals Keras's bit for bit.
+# Read when XLA first compiles; a cap you set yourself wins (then that update falls back to Keras's).
+if "xla_cpu_max_isa" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_max_isa=AVX").strip()
 
 __version__ = "0.1.0"

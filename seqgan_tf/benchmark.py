@@ -47,10 +47,10 @@ def d_forward_flops(cfg):
     return conv + 2 * F * 2 * F + 2 * F * 2
 
 
-def matmul_rate(rows, inner, cols, repeats=5):
-    """GFLOP/s of one float32 (rows x inner) @ (inner x cols) product in a graph: this machine's practical peak
-    for D's largest layer (the highway at one rollout chunk)."""
-    a, b = tf.random.normal([rows, inner]), tf.random.normal([inner, cols])
+def matmul_rate(rows, inner, cols, repeats=5, dtype=tf.float32):
+    """GFLOP/s of one (rows x inner) @ (inner x cols) product (float32 unless `dtype`) in a graph: this machine's
+    practical peak for D's largest layer (the highway at one rollout chunk)."""
+    a, b = tf.random.normal([rows, inner], dtype=dtype), tf.random.normal([inner, cols], dtype=dtype)
     f = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
     med, _ = median_time(lambda: f(a, b).numpy(), repeats)
     return 2 * rows * inner * cols / med / 1e9
@@ -258,6 +258,13 @@ def d_variants(cfg, repeats=3, n_batches=20, log=print):
                      "infer_seqs_per_s": int(seqs.shape[0]) / t_infer}
         log(f"D {name:>14}: training {out[name]['train_samples_per_s']:8.0f} samples/s, "
             f"inference {out[name]['infer_seqs_per_s']:8.0f} sequences/s")
+    # The matmul alone in both precisions, at a training batch's and a rollout chunk's rows: where the CPU has
+    # bfloat16 units (AVX512_BF16, AMX), does the matmul gain what D does not?
+    F = sum(cfg.d_num_filters)
+    out["matmul_gflop_per_s"] = {f"{name}, {rows} rows": matmul_rate(rows, F, 2 * F, repeats, dtype)
+                                 for rows in (cfg.batch_size, cfg.rollout_chunk)
+                                 for name, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16))}
+    log("highway-shaped matmul, GFLOP/s: " + ", ".join(f"{k} {v:.0f}" for k, v in out["matmul_gflop_per_s"].items()))
     d32, _, _, _ = _d_setup(cfg, "float32", 1)
     d16, _, _, _ = _d_setup(cfg, "bfloat16", 1)
     d16.set_weights(d32.get_weights())

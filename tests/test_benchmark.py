@@ -68,11 +68,14 @@ def test_benchmark_variants_time_d_precisions_and_thread_settings(monkeypatch):
     v = {"precision": d_variants(cfg, 1, n_batches=4), "threads": bench.thread_variants(cfg, 1)}
     assert {"float32", "float32 + XLA", "bfloat16"} <= set(v["precision"])
     assert all(r["train_samples_per_s"] > 0 and r["infer_seqs_per_s"] > 0
-               for k, r in v["precision"].items() if k != "bfloat16_max_abs_dprob")
+               for k, r in v["precision"].items() if k not in ("bfloat16_max_abs_dprob", "matmul_gflop_per_s"))
+    assert sorted(v["precision"]["matmul_gflop_per_s"]) == sorted(
+        f"{p}, {n} rows" for p in ("float32", "bfloat16") for n in (cfg.batch_size, cfg.rollout_chunk))
+    assert all(r > 0 for r in v["precision"]["matmul_gflop_per_s"].values())
     assert 0 <= v["precision"]["bfloat16_max_abs_dprob"] < 0.1          # bf16 D(Y) close to float32's
     assert list(v["threads"]) == ["1/1"] and v["threads"]["1/1"] > 0
     md = variants_markdown(v)
-    assert "| bfloat16 |" in md and "| float32 + XLA |" in md and "| 1/1 |" in md
+    assert "| bfloat16 |" in md and "| float32 + XLA |" in md and "| 1/1 |" in md and f"bfloat16, {cfg.batch_size} rows:" in md
 
 
 def test_d_forward_flops_counts_every_layer():

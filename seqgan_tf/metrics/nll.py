@@ -2,30 +2,30 @@
 import numpy as np
 import tensorflow as tf
 
-
-@tf.function
-def _sequence_nll(model, seqs):
-    return -tf.reduce_sum(model.token_log_probs(seqs), axis=1)
+from ..models.language_model import token_nll
 
 
 @tf.function
-def _tempered_sequence_nll(model, seqs, temperature):
-    # the sampler's own division (models/language_model.py `complete`), so the scored model is the sampled one
-    return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=seqs, logits=model(seqs) / temperature),
-                         axis=1)
+def _sequence_nll(model, seqs, temperature, rows):
+    """Per-sequence NLL of seqs (B, T): the hidden states in one pass, then the logits and their NLL `rows` rows at a
+    time, small enough to stay in cache (all B·T rows at once are memory-bound: 2.3x slower at V = 5,000)."""
+    h = model.hidden_states(model.shift_right(seqs))
+    h, labels = tf.reshape(h, [-1, h.shape[-1]]), tf.reshape(seqs, [-1])
+    n = tf.shape(labels)[0]
+    out = tf.TensorArray(tf.float32, size=(n + rows - 1) // rows, infer_shape=False)
+    for i in tf.range((n + rows - 1) // rows):
+        # the sampler's own division by the temperature (`LanguageModel.next_token`): the scored model is the sampled one
+        logits = model.logits(h[i * rows:(i + 1) * rows]) / temperature
+        out = out.write(i, token_nll(labels[i * rows:(i + 1) * rows], logits))
+    return tf.reduce_sum(tf.reshape(out.concat(), tf.shape(seqs)), axis=1)
 
 
-def sequence_nll(model, seqs, batch=1000, temperature=1.0):
+def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=64):
     """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model` (at `temperature`: its logits
-    divided by it), as a numpy (N,) array. Batched because the (batch, T, V) logits of 10,000 sequences would
-    need 4 GB at V = 5,000."""
-    seqs = tf.convert_to_tensor(seqs, tf.int32)
-    if temperature == 1.0:
-        fn = _sequence_nll
-    else:
-        t = tf.constant(temperature, tf.float32)
-        fn = lambda m, x: _tempered_sequence_nll(m, x, t)   # noqa: E731
-    return np.concatenate([fn(model, seqs[i:i + batch]).numpy() for i in range(0, len(seqs), batch)])
+    divided by it), as a numpy (N,) array, `batch` sequences per graph call."""
+    seqs, t = tf.convert_to_tensor(seqs, tf.int32), tf.constant(temperature, tf.float32)
+    return np.concatenate([_sequence_nll(model, seqs[i:i + batch], t, rows).numpy()
+                           for i in range(0, len(seqs), batch)])
 
 
 def sample_many(gen, n, seed, batch=1000, temperature=1.0):

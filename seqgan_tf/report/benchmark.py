@@ -48,10 +48,13 @@ def variants_markdown(v):
     lines = ["", "D variants, side by side on one chunk (ratios to float32 graph mode):", "",
              "| variant | training samples/s | ratio | inference seqs/s | ratio |", "|---|---|---|---|---|"]
     for name, r in v["precision"].items():
-        if isinstance(r, dict):
+        if isinstance(r, dict) and "train_samples_per_s" in r:
             lines.append(f"| {name} | {r['train_samples_per_s']:.0f} | "
                          f"{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}x | "
                          f"{r['infer_seqs_per_s']:.0f} | {r['infer_seqs_per_s'] / base['infer_seqs_per_s']:.2f}x |")
+    if "matmul_gflop_per_s" in v["precision"]:
+        lines += ["", "The highway-shaped matmul alone (" + ", ".join(
+            f"{k}: {r:.0f} GFLOP/s" for k, r in v["precision"]["matmul_gflop_per_s"].items()) + ")."]
     lines += ["", f"bfloat16 vs float32 D(Y), same weights: max |difference| "
               f"{v['precision']['bfloat16_max_abs_dprob']:.4f}.", "",
               "| intra/inter threads (0 = TensorFlow's choice) | D training samples/s |", "|---|---|"]

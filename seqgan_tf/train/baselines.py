@@ -69,7 +69,7 @@ def ss_forward(gen, seqs, eps, seed):
 def ss_loss(gen, seqs, eps, seed):
     """Mean per-token NLL of the true tokens under scheduled sampling (= `mle_loss` at eps = 0)."""
     logits, _ = ss_forward(gen, seqs, eps, seed)
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=seqs, logits=logits))
+    return tf.reduce_mean(token_nll(seqs, logits))
 
 
 @tf.function
