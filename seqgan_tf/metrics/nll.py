@@ -20,7 +20,7 @@ def _sequence_nll(model, seqs, temperature, rows):
     return tf.reduce_sum(tf.reshape(out.concat(), tf.shape(seqs)), axis=1)
 
 
-def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=64):
+def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=128):
     """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model` (at `temperature`: its logits
     divided by it), as a numpy (N,) array, `batch` sequences per graph call."""
     seqs, t = tf.convert_to_tensor(seqs, tf.int32), tf.constant(temperature, tf.float32)
