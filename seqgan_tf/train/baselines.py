@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..metrics.bleu import ReferenceBLEU, bleu_weights
-from ..models.language_model import draw
+from ..models.language_model import draw, token_nll
 from .pretrain import mle_epoch, next_seed, supervised_epoch
 from .rollout import mc_rewards, rollout_completions
 from .seqgan import g_steps, seqgan_round, update_rollout_policy
