@@ -29,9 +29,8 @@ def draw(logits, seed, block=100):
 def token_nll(labels, logits):
     """-log softmax(logits)[label] over the last axis: `tf.nn.sparse_softmax_cross_entropy_with_logits`, faster.
 
-    TensorFlow's CPU kernel computes exp twice and builds the loss and gradient in scalar generator loops: 84 ms of
-    an MLE step's 88 at V = 5,000 (1,280 rows, one thread). The same arithmetic as vectorised ops takes about a
-    third of that, and where V is a multiple of 8 (Eigen's packet width here: rows have no scalar tail) its gradient
+    TensorFlow's CPU kernel computes exp twice and builds the loss and gradient in scalar generator loops, most of an
+    MLE step at V = 5,000. The same arithmetic as vectorised ops is several times faster, and where V is a multiple of 8 (Eigen's packet width here: rows have no scalar tail) its gradient
     is bit-identical to the kernel's, so training is unchanged (tested); the loss may differ by one ulp (vectorised
     log). Other V keep the kernel, so their runs stay bit-identical too."""
     if logits.shape[-1] % 8:
