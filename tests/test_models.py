@@ -174,11 +174,22 @@ def test_oracle_pickles_of_other_protocols_load(tmp_path, protocol):
     np.testing.assert_array_equal(Oracle.from_pickle(path).w_out.numpy(), p[13])
 
 
-@pytest.mark.parametrize("V", [512, 37])
-def test_token_nll_matches_tensorflows_kernel(V):
+@pytest.mark.parametrize("V, deterministic", [(512, False), (37, False), (512, True)])
+def test_token_nll_matches_tensorflows_kernel(V, deterministic):
     """token_nll is TensorFlow's sparse softmax cross-entropy: the gradient bit for bit (V a multiple of 8: the
-    vectorised path; otherwise the kernel itself), the loss within float rounding, for 3-D logits as G gives them."""
+    vectorised path; otherwise, or under op determinism, TensorFlow's own), the loss within float rounding, for 3-D
+    logits as G gives them."""
+    from tensorflow.python.framework import config as tf_config
     from seqgan_tf.models.language_model import token_nll
+    was = tf_config.is_op_determinism_enabled()          # smoke runs earlier in the suite switch it on
+    (tf_config.enable_op_determinism if deterministic else tf_config.disable_op_determinism)()
+    try:
+        _check_token_nll(token_nll, V)
+    finally:
+        (tf_config.enable_op_determinism if was else tf_config.disable_op_determinism)()
+
+
+def _check_token_nll(token_nll, V):
     rs = np.random.RandomState(V)
     logits = tf.constant(3 * rs.randn(4, 50, V).astype(np.float32))
     labels = tf.constant(rs.randint(0, V, (4, 50)).astype(np.int32))

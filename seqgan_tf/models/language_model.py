@@ -6,6 +6,7 @@ the step, (M, H)), `hidden_states(inputs) -> (B, T, H)` (causal: position t sees
 """
 import keras
 import tensorflow as tf
+from tensorflow.python.framework import config as tf_config   # is_op_determinism_enabled: no public getter
 
 
 def draw(logits, seed, block=100):
@@ -32,8 +33,9 @@ def token_nll(labels, logits):
     TensorFlow's CPU kernel computes exp twice and builds the loss and gradient in scalar generator loops, most of an
     MLE step at V = 5,000. The same arithmetic as vectorised ops is several times faster, and where V is a multiple of 8 (Eigen's packet width here: rows have no scalar tail) its gradient
     is bit-identical to the kernel's, so training is unchanged (tested); the loss may differ by one ulp (vectorised
-    log). Other V keep the kernel, so their runs stay bit-identical too."""
-    if logits.shape[-1] % 8:
+    log). Other V keep the kernel, so their runs stay bit-identical too, and so does op determinism (`deterministic`
+    runs), under which TensorFlow swaps the kernel for a log-softmax composite of other rounding."""
+    if logits.shape[-1] % 8 or tf_config.is_op_determinism_enabled():      # trace-time switches
         return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     return tf.reshape(_xent_rows(tf.reshape(labels, [-1]), tf.reshape(logits, [-1, logits.shape[-1]])),
                       tf.shape(labels))
