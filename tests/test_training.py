@@ -108,7 +108,6 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
     assert rewarded > 0.3 and rewarded > ignored + 0.3, (rewarded, ignored)
 
 
-
 def test_fused_adam_equals_keras_adam_bit_for_bit():
     """train/optim.Adam (one XLA pass per large dense variable, XLA capped at AVX by `import seqgan_tf`) gives
     exactly Keras's weights, with a clipped norm as G's and a sparse gradient as embeddings get."""
