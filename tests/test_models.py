@@ -142,6 +142,18 @@ def test_two_stage_draw_follows_softmax(V):
     assert ((obs - exp) ** 2 / exp).sum() < 86.7
 
 
+@pytest.mark.parametrize("V", [5000, 1234])
+def test_draw_in_chunks_is_the_same_draw(V):
+    """Logits made and kept in chunks of rows (to bound memory) give the very same draws as one piece."""
+    from seqgan_tf.models.language_model import draw, draw_from
+    h = tf.constant(np.random.RandomState(V).randn(50, 4).astype(np.float32))
+    w = tf.constant(np.random.RandomState(V + 1).randn(4, V).astype(np.float32) * 3)
+    whole = draw(tf.matmul(h, w), seed(V, 1))
+    for chunk in (7, 50, 4096):
+        np.testing.assert_array_equal(draw_from(lambda x: tf.matmul(x, w), h, V, seed(V, 1), chunk=chunk), whole)
+    assert len(set(whole.numpy())) > 10                                    # a real draw, not one class
+
+
 def test_discriminator_shapes_and_dropout(smoke):
     """D gives (B, 2) logits and P(real) in (0, 1); dropout only when training, fixed by its seed."""
     seqs = smoke.gen.sample(10, seed(5, 5))

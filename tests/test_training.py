@@ -1,10 +1,12 @@
 """MLE, D training, rollout rewards, the delayed rollout policy and the policy-gradient step."""
 import numpy as np
+import pytest
 import tensorflow as tf
 from conftest import Smoke, seed
 
 from seqgan_tf.metrics.nll import nll_oracle
-from seqgan_tf.train.rollout import rollout_rewards, track
+from seqgan_tf.train.rollout import (prob_real_chunked, prob_real_completions, rollout_completions, rollout_rewards,
+                                     track)
 from seqgan_tf.train.seqgan import pg_step
 from seqgan_tf.train.optim import adam
 from seqgan_tf.train.pretrain import d_accuracy, d_train, mle_epoch
@@ -54,6 +56,18 @@ def test_rollout_rewards_score_completions_of_each_prefix():
     for t in range(1, T):
         expected = np.concatenate([seqs.numpy()[:, :t], np.full((5, T - t), 3)], axis=1)
         np.testing.assert_allclose(q[:, t - 1], s.disc.prob_real(expected), rtol=1e-5)
+
+
+@pytest.mark.parametrize("chunk", [7, 1024])            # 7: a block of completions spans chunks
+def test_completions_scored_with_shared_prefixes_bit_for_bit(chunk):
+    """D of the rollout's completions, with the windows inside each kept prefix convolved once per sequence, equals
+    D of every completion scored whole, in every bit (rewards, hence training, are unchanged)."""
+    s = Smoke()
+    seqs = s.gen.sample(5, seed(0, 1))
+    done = rollout_completions(s.gen, seqs, 3, seed(1, 2))
+    shared = prob_real_completions(s.disc, seqs, done, 3, chunk)
+    np.testing.assert_array_equal(shared, prob_real_chunked(s.disc, done, chunk))
+    assert shared.shape == (done.shape[0],) and np.std(shared) > 0
 
 
 def test_rollout_is_a_monte_carlo_mean():

@@ -43,16 +43,31 @@ class Discriminator(keras.Model):
         disc(tf.zeros([1, cfg.seq_len], tf.int32))     # build eagerly, before any tf.function sees it
         return disc
 
+    def embed(self, seqs):
+        """(B, T) int32 -> (B, T, E) in the working precision."""
+        return tf.cast(tf.gather(self.embedding, seqs), self.precision)          # no-op cast in float32
+
+    def window_maps(self, x, k):
+        """relu(convolution + bias) of the k-th window size over embedded x (B, L, E): (B, L - w + 1, n_w)."""
+        c = lambda v: tf.cast(v, self.precision)
+        return tf.nn.relu(tf.nn.conv1d(x, c(self.conv_w[k]), stride=1, padding="VALID") + c(self.conv_b[k]))
+
+    def head(self, pooled):
+        """Max-pooled window features (B, F) -> highway-transformed features (B, F) float32."""
+        h, t = tf.split(tf.matmul(pooled, tf.cast(self.highway_w, self.precision))
+                        + tf.cast(self.highway_b, self.precision), 2, axis=1)
+        t = tf.sigmoid(t)
+        return tf.cast(t * tf.nn.relu(h) + (1.0 - t) * pooled, tf.float32)
+
     def features(self, seqs):
         """(B, T) int32 -> pooled, highway-transformed features (B, F)."""
-        c = lambda v: tf.cast(v, self.precision)                               # no-op in float32
-        x = c(tf.gather(self.embedding, seqs))                                  # (B, T, E)
-        pooled = [tf.reduce_max(tf.nn.relu(tf.nn.conv1d(x, c(w), stride=1, padding="VALID") + c(b)), axis=1)
-                  for w, b in zip(self.conv_w, self.conv_b)]                   # each (B, n_w)
-        x = tf.concat(pooled, axis=1)                                           # (B, F)
-        h, t = tf.split(tf.matmul(x, c(self.highway_w)) + c(self.highway_b), 2, axis=1)
-        t = tf.sigmoid(t)
-        return tf.cast(t * tf.nn.relu(h) + (1.0 - t) * x, tf.float32)
+        x = self.embed(seqs)
+        return self.head(tf.concat([tf.reduce_max(self.window_maps(x, k), axis=1)
+                                    for k in range(len(self.conv_w))], axis=1))
+
+    def prob_real_of(self, features):
+        """D(Y) from `features` (B, F), (B,)."""
+        return tf.nn.softmax(tf.matmul(features, self.out_w) + self.out_b)[:, 1]
 
     def call(self, seqs, training=False, seed=None):
         """Logits (B, 2) over (fake, real). With training=True, dropout uses the stateless `seed` (2,)."""
@@ -63,7 +78,7 @@ class Discriminator(keras.Model):
 
     def prob_real(self, seqs):
         """D(Y): probability that each sequence is real, (B,)."""
-        return tf.nn.softmax(self(seqs))[:, 1]
+        return self.prob_real_of(self.features(seqs))
 
     def regularization(self):
         """The official L2 term: lambda * (l2_loss(W_out) + l2_loss(b_out)), l2_loss(x) = sum(x²)/2."""
