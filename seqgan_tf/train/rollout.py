@@ -3,7 +3,8 @@
 Q(Y_1:t-1, y_t) = mean over N completions Y^n ~ G_rollout(· | Y_1:t) of D(Y^n)   for t < T
 Q(Y_1:T-1, y_T) = D(Y_1:T)                                                          for t = T
 All (T-1) prefix lengths x N completions x B sequences are sampled in one `complete` call and scored in one
-chunked D pass: a single graph call per batch (the released code makes 16 x 19 session calls).
+chunked D pass that convolves each window inside a kept prefix once, not N times: a single graph call per batch
+(the released code makes 16 x 19 session calls).
 """
 import tensorflow as tf
 
@@ -76,7 +77,11 @@ def rollout_rewards(rollout_gen, disc, seqs, n, seed, chunk=4096):
     if n == 0:
         return tf.tile(disc.prob_real(seqs)[:, None], [1, seqs.shape[1]])
     done = rollout_completions(rollout_gen, seqs, n, seed)
-    return mc_rewards(prob_real_completions(disc, seqs, done, n, chunk), disc.prob_real(seqs), n)
+    if hasattr(disc, "window_maps"):          # the CNN D: windows inside kept prefixes are shared
+        done_scores = prob_real_completions(disc, seqs, done, n, chunk)
+    else:                                     # any other D with prob_real (your own, a test's stub): scored whole
+        done_scores = prob_real_chunked(disc, done, chunk)
+    return mc_rewards(done_scores, disc.prob_real(seqs), n)
 
 
 def repeated_rewards(rollout_gen, disc, seqs, n, seeds, chunk=4096):
