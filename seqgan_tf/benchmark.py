@@ -17,7 +17,7 @@ from .experiments.synthetic import load_oracle, real_data_seed
 from .metrics.nll import nll_oracle
 from .models import make_generator
 from .train.pretrain import d_step, mle_epoch
-from .train.rollout import prob_real_chunked, rollout_completions, rollout_rewards
+from .train.rollout import prob_real_chunked, prob_real_completions, rollout_completions, rollout_rewards
 from .train.projection import d_work, measure_rates, median_time, project
 from .train.seqgan import pg_step, seqgan_round
 from .train.state import State
@@ -25,6 +25,7 @@ from .train.state import State
 _prob_real = tf.function(lambda disc, seqs: disc.prob_real(seqs))
 _completions = tf.function(rollout_completions)
 _score = tf.function(prob_real_chunked)
+_score_shared = tf.function(prob_real_completions)
 
 
 def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
@@ -45,6 +46,18 @@ def d_forward_flops(cfg):
     T, E, F = cfg.seq_len, cfg.d_emb_dim, sum(cfg.d_num_filters)
     conv = sum(2 * E * w * n * (T - w + 1) for w, n in zip(cfg.d_filter_sizes, cfg.d_num_filters))
     return conv + 2 * F * 2 * F + 2 * F * 2
+
+
+def rollout_d_flops(cfg):
+    """FLOPs of D scoring one batch's rollout completions as `prob_real_completions` does: each sequence's own
+    convolutions once, then per completion only the windows that reach a sampled token, the highway and the output
+    layer (`d_forward_flops` x the completions is the same scoring done whole, as the released code does)."""
+    T, E, F, B, n = cfg.seq_len, cfg.d_emb_dim, sum(cfg.d_num_filters), cfg.batch_size, cfg.rollout_num
+    conv = lambda positions: sum(2 * E * w * k * positions(w) for w, k in zip(cfg.d_filter_sizes, cfg.d_num_filters))
+    head = 2 * F * 2 * F + 2 * F * 2
+    own = B * conv(lambda w: T - w + 1)
+    fresh = sum(conv(lambda w: T - w + 1 - max(g + 2 - w, 0)) for g in range(T - 1))   # block g keeps g + 1 tokens
+    return own + n * B * (fresh + (T - 1) * head)
 
 
 def matmul_rate(rows, inner, cols, repeats=5, dtype=tf.float32):
@@ -163,18 +176,23 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
                          repeats)
     out["rollout"] = {"vectorised_s": vec, "graph_calls_vectorised": 1,
                       "graph_calls_naive": cfg.rollout_num * (2 * (cfg.seq_len - 1) + 1)}
-    # Where the vectorised rollout's time goes: sampling the completions (G) and scoring them (D, whose FLOPs are
-    # fixed by the estimator: the naive loop does the same ones), against the highway-shaped matmul's rate.
+    # Where the vectorised rollout's time goes: sampling the completions (G) and scoring them (D), the latter both
+    # whole (the released code's FLOPs) and with shared prefixes (what `rollout_rewards` does: the same values),
+    # against the highway-shaped matmul's rate.
     g_s, _ = median_time(lambda: _completions(s.gen, seqs, cfg.rollout_num, seed()).numpy(), repeats)
     done = _completions(s.gen, seqs, cfg.rollout_num, seed())
-    d_s, _ = median_time(lambda: _score(s.disc, done, cfg.rollout_chunk).numpy(), repeats)
-    d_gflop = d_forward_flops(cfg) * int(done.shape[0]) / 1e9
+    whole_s, _ = median_time(lambda: _score(s.disc, done, cfg.rollout_chunk).numpy(), repeats)
+    d_s, _ = median_time(lambda: _score_shared(s.disc, seqs, done, cfg.rollout_num, cfg.rollout_chunk).numpy(),
+                         repeats)
+    whole_gflop = d_forward_flops(cfg) * int(done.shape[0]) / 1e9
+    d_gflop = rollout_d_flops(cfg) / 1e9
     F = sum(cfg.d_num_filters)
     peak = matmul_rate(min(cfg.rollout_chunk, int(done.shape[0])), F, 2 * F)
     out["rollout"].update({"g_sampling_s": g_s, "d_scoring_s": d_s, "d_gflop": d_gflop,
-                           "d_gflop_per_s": d_gflop / d_s, "matmul_gflop_per_s": peak})
+                           "d_gflop_per_s": d_gflop / d_s, "d_scoring_whole_s": whole_s,
+                           "d_gflop_whole": whole_gflop, "matmul_gflop_per_s": peak})
     log(f"rollout: G sampling {g_s:.3f} s, D scoring {d_s:.3f} s ({d_gflop:.1f} GFLOP at {d_gflop / d_s:.0f} "
-        f"GFLOP/s; highway-shaped matmul {peak:.0f} GFLOP/s)")
+        f"GFLOP/s; scored whole {whole_s:.3f} s, {whole_gflop:.1f} GFLOP; highway-shaped matmul {peak:.0f} GFLOP/s)")
     if naive:
         nai, _ = median_time(lambda: naive_rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed()),
                              max(1, repeats // 2))
@@ -204,8 +222,9 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
 def flop_floor_s(cfg, matmul_gflop_per_s, n_real=None):
     """Seconds cfg's D work (training and rollout scoring, `projection.d_work`) would take at the matmul's rate: the
     floor no implementation of this estimator reaches on this machine without cutting FLOPs."""
-    trained, scored = d_work(cfg, cfg.num_samples if n_real is None else n_real)
-    return (3 * trained + scored) * d_forward_flops(cfg) / (matmul_gflop_per_s * 1e9)
+    trained, _ = d_work(cfg, cfg.num_samples if n_real is None else n_real)
+    rollouts = cfg.adv_epochs * cfg.g_steps * (rollout_d_flops(cfg) + cfg.batch_size * d_forward_flops(cfg))  # + D(Y)
+    return (3 * trained * d_forward_flops(cfg) + rollouts) / (matmul_gflop_per_s * 1e9)
 
 
 # -- D variants: precision, XLA (measured side by side in one process) ---------------------------------------------

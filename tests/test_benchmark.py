@@ -32,9 +32,10 @@ def test_benchmark_smoke_writes_json_and_markdown():
     ro = result["rollout"]
     assert ro["naive_s"] > 0 and ro["speedup"] > 0 and ro["speedup_bound"] > 0
     assert ro["g_sampling_s"] > 0 and ro["d_scoring_s"] > 0 and ro["matmul_gflop_per_s"] > 0
+    assert ro["d_scoring_whole_s"] > 0 and 0 < ro["d_gflop"] < ro["d_gflop_whole"]
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
-    assert "| d_step |" in md and "naive loop" in md and "| 2 |" in md and "peak RSS MB" in md
+    assert "| d_step |" in md and "naive loop" in md and "Scored whole" in md and "| 2 |" in md and "peak RSS MB" in md
     assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
     assert "variants" not in result
     d = result["d_training"]
@@ -47,13 +48,15 @@ def test_paper_d_work_and_its_flop_floor():
     """The paper schedule's D work (the brief's ~63 M training samples, ~5 PFLOP at 81 MFLOP a sample) and the floor
     it gives at a matmul rate."""
     from seqgan_tf import config
-    from seqgan_tf.benchmark import d_forward_flops, flop_floor_s
+    from seqgan_tf.benchmark import d_forward_flops, flop_floor_s, rollout_d_flops
     from seqgan_tf.train.projection import d_work
     paper = config.make("paper")
     trained, scored = d_work(paper, paper.num_samples)
     assert trained == (50 * 3 + 200 * 5 * 3) * (20_000 // 64 * 64) and scored == 200 * 64 * (16 * 19 + 1)
     assert 3 * trained * d_forward_flops(paper) == pytest.approx(5.1e15, rel=0.02)
-    assert flop_floor_s(paper, 100.0) == pytest.approx((3 * trained + scored) * d_forward_flops(paper) / 1e11)
+    rollouts = 200 * (rollout_d_flops(paper) + 64 * d_forward_flops(paper))       # 200 rounds x 1 g-step
+    assert flop_floor_s(paper, 100.0) == pytest.approx((3 * trained * d_forward_flops(paper) + rollouts) / 1e11)
+    assert 0.75 < rollout_d_flops(paper) / (64 * 16 * 19 * d_forward_flops(paper)) < 0.85   # shared prefixes save
 
 
 def test_benchmark_variants_time_d_precisions_and_thread_settings(monkeypatch):
@@ -87,6 +90,16 @@ def test_d_forward_flops_counts_every_layer():
     assert d_forward_flops(cfg) == 2 * (4 * 2 * 3) + 2 * 2 + 2 * 2
     paper = config.make("paper")                     # ≈ 27 MFLOP, as the brief's 81 MFLOP per training sample / 3
     assert 26e6 < d_forward_flops(paper) < 28e6
+
+
+def test_rollout_d_flops_counts_only_windows_reaching_a_sampled_token():
+    """Same D, B = 2, N = 3: each sequence's own 4 windows (2 x 12 FLOPs each), then per completion of block g
+    (g + 1 tokens kept) the 4 - g windows that reach a sampled token, and the highway and output layers (8)."""
+    from seqgan_tf import config
+    from seqgan_tf.benchmark import rollout_d_flops
+    cfg = config.make("smoke", seq_len=5, d_emb_dim=3, d_filter_sizes=(2,), d_num_filters=(1,), batch_size=2,
+                      rollout_num=3)
+    assert rollout_d_flops(cfg) == 2 * 4 * 12 + 3 * 2 * ((4 + 3 + 2 + 1) * 12 + 4 * 8)
 
 
 def test_naive_rollout_is_the_same_estimator():
