@@ -58,11 +58,12 @@ def test_rollout_rewards_score_completions_of_each_prefix():
         np.testing.assert_allclose(q[:, t - 1], s.disc.prob_real(expected), rtol=1e-5)
 
 
-@pytest.mark.parametrize("chunk", [7, 1024])            # 7: a block of completions spans chunks
-def test_completions_scored_with_shared_prefixes_bit_for_bit(chunk):
+@pytest.mark.parametrize("chunk,precision", [(7, "float32"), (1024, "float32"), (7, "bfloat16")])
+def test_completions_scored_with_shared_prefixes_bit_for_bit(chunk, precision):
     """D of the rollout's completions, with the windows inside each kept prefix convolved once per sequence, equals
-    D of every completion scored whole, in every bit (rewards, hence training, are unchanged)."""
-    s = Smoke()
+    D of every completion scored whole, in every bit (rewards, hence training, are unchanged); chunk 7: a block of
+    completions spans chunks."""
+    s = Smoke(d_precision=precision)
     seqs = s.gen.sample(5, seed(0, 1))
     done = rollout_completions(s.gen, seqs, 3, seed(1, 2))
     shared = prob_real_completions(s.disc, seqs, done, 3, chunk)

@@ -19,9 +19,9 @@ def draw(logits, seed, block=100, chunk=4096):
 
 def draw_from(logits_fn, h, V, seed, block=100, chunk=4096):
     """`draw` of logits_fn(h) (M, V), with the logits made and kept `chunk` rows at a time. Every step is row-wise
-    (the same bits as whole), and memory holds the logits once, in equal pieces: a rollout's M reaches 19,456 rows,
-    389 MB of logits at V = 5,000, and (M, V) arrays of a new size at every step fragmented the allocator's pool.
-    The two draws see all M rows at once: the categorical kernel's random stream depends on the batch."""
+    (the same bits as whole), and memory holds the logits once, in equal pieces, rather than (M, V) logits, their
+    softmax and temporaries of a new size at every step (a rollout's M reaches 19,456 rows, 389 MB per array at
+    V = 5,000). The two draws see all M rows at once: the categorical kernel's random stream depends on the batch."""
     if V <= 2 * block:
         return tf.random.stateless_categorical(logits_fn(h), 1, seed, dtype=tf.int32)[:, 0]
     n_blocks = -(-V // block)

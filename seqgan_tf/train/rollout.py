@@ -30,8 +30,9 @@ def prob_real_completions(disc, seqs, done, n, chunk):
     work. Every completion in block g keeps the first g + 1 tokens of its sequence, so a convolution window that lies
     wholly inside them has the same value in all n completions: the max over those windows is taken once per
     sequence, from its own convolutions, and the completions convolve only the windows that reach a sampled token.
-    Convolutions and max are exact per window position whatever the batch (tested); the highway matmul's bits
-    depend on its row count below about a thousand rows, so it runs on the same `chunk`-row groups as before."""
+    Convolutions and max are exact per window position whatever the batch (tested); the highway matmul's bits can
+    depend on its row count (small batches take other kernels), so it runs on the same `chunk`-row groups as
+    `prob_real_chunked`."""
     B, T = tf.shape(seqs)[0], seqs.shape[1]
     own = [disc.window_maps(disc.embed(seqs), k) for k in range(len(disc.filter_sizes))]   # (B, T - w + 1, n_w)
     rows_per_block = n * B
@@ -49,7 +50,7 @@ def prob_real_completions(disc, seqs, done, n, chunk):
             for k, w in enumerate(disc.filter_sizes):
                 split = tf.maximum(g + 2 - w, 0)          # windows starting before `split` lie inside the kept prefix
                 fresh = tf.reduce_max(disc.window_maps(x[:, split:], k), axis=1)
-                kept = tf.reduce_max(own[k][:, :split], axis=1)                   # the dtype's lowest where split = 0
+                kept = tf.reduce_max(own[k][:, :split], axis=1)      # split = 0: an empty max, below any ReLU
                 features.append(tf.maximum(fresh, tf.gather(kept, source)))
             pooled = pooled.write(g * per_block + c, tf.concat(features, axis=1))
     return in_chunks(lambda p: disc.prob_real_of(disc.head(p)), pooled.concat(), chunk)
