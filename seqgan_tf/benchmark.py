@@ -41,23 +41,30 @@ def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
     return rewards.T / n
 
 
+def _conv_flops(cfg, positions):
+    """Multiply-adds x 2 of D's convolutions on one sequence, positions(w) windows of each width w."""
+    return sum(2 * cfg.d_emb_dim * w * n * positions(w) for w, n in zip(cfg.d_filter_sizes, cfg.d_num_filters))
+
+
+def _head_flops(cfg):
+    """Multiply-adds x 2 of D's highway and output layer on one sequence."""
+    F = sum(cfg.d_num_filters)
+    return 2 * F * 2 * F + 2 * F * 2
+
+
 def d_forward_flops(cfg):
     """Multiply-adds x 2 of one D forward pass on one sequence: the convolutions, the highway, the output layer."""
-    T, E, F = cfg.seq_len, cfg.d_emb_dim, sum(cfg.d_num_filters)
-    conv = sum(2 * E * w * n * (T - w + 1) for w, n in zip(cfg.d_filter_sizes, cfg.d_num_filters))
-    return conv + 2 * F * 2 * F + 2 * F * 2
+    return _conv_flops(cfg, lambda w: cfg.seq_len - w + 1) + _head_flops(cfg)
 
 
 def rollout_d_flops(cfg):
     """FLOPs of D scoring one batch's rollout completions as `prob_real_completions` does: each sequence's own
     convolutions once, then per completion only the windows that reach a sampled token, the highway and the output
     layer (`d_forward_flops` x the completions is the same scoring done whole, as the released code does)."""
-    T, E, F, B, n = cfg.seq_len, cfg.d_emb_dim, sum(cfg.d_num_filters), cfg.batch_size, cfg.rollout_num
-    conv = lambda positions: sum(2 * E * w * k * positions(w) for w, k in zip(cfg.d_filter_sizes, cfg.d_num_filters))
-    head = 2 * F * 2 * F + 2 * F * 2
-    own = B * conv(lambda w: T - w + 1)
-    fresh = sum(conv(lambda w: T - w + 1 - max(g + 2 - w, 0)) for g in range(T - 1))   # block g keeps g + 1 tokens
-    return own + n * B * (fresh + (T - 1) * head)
+    T, B, n = cfg.seq_len, cfg.batch_size, cfg.rollout_num
+    own = B * _conv_flops(cfg, lambda w: T - w + 1)
+    fresh = sum(_conv_flops(cfg, lambda w: T - w + 1 - max(g + 2 - w, 0)) for g in range(T - 1))  # block g keeps g + 1
+    return own + n * B * (fresh + (T - 1) * _head_flops(cfg))
 
 
 def matmul_rate(rows, inner, cols, repeats=5, dtype=tf.float32):
