@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 from conftest import seed
 
+from seqgan_tf.metrics.nll import sequence_nll
 from seqgan_tf.models import Oracle, OracleFormatError
 from seqgan_tf.data import sources
 
@@ -46,6 +47,9 @@ def test_oracle_pickle_matches_numpy(tmp_path):
     oracle = Oracle.from_pickle(path, seq_len=7)
     seqs = np.random.RandomState(1).randint(0, 30, size=(16, 7))
     np.testing.assert_allclose(float(oracle.nll(tf.constant(seqs, tf.int32))), numpy_nll(p, seqs), rtol=1e-5)
+    # evaluation's own path (NLL-oracle of G's samples, NLL-test), in batches and row chunks that do not divide 16 x 7
+    np.testing.assert_allclose(sequence_nll(oracle, seqs, batch=5, rows=9).sum() / seqs.size, numpy_nll(p, seqs),
+                               rtol=1e-5)
 
 
 def official_oracle():
@@ -218,3 +222,21 @@ def _check_token_nll(token_nll, V):
     assert loss.shape == (4, 50)
     np.testing.assert_allclose(loss, ref_loss, rtol=1e-6)
     np.testing.assert_array_equal(grad, ref_grad)
+
+
+def test_scored_nll_is_the_log_softmax_even_where_the_probability_underflows():
+    """Evaluation's -log softmax[label] (from the softmax kernel) equals float64 log-softmax to float32 rounding; rows
+    whose label is 100 nats below the top (probability < float32's smallest normal) take the log-softmax path, which
+    without it would come out inf or imprecise."""
+    from seqgan_tf.metrics.nll import scored_nll
+    rs = np.random.RandomState(3)
+    logits = 3 * rs.randn(300, 512)
+    labels = rs.randint(0, 512, 300)
+    logits[np.arange(0, 300, 50), labels[::50]] = logits[::50].max(axis=1) - 100.0        # 6 underflowing rows
+    m = logits.max(axis=1, keepdims=True)
+    ref = -(logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True)))[np.arange(300), labels]
+    x, y = tf.constant(logits, tf.float32), tf.constant(labels, tf.int32)
+    got = tf.function(scored_nll)(y, x).numpy()
+    np.testing.assert_allclose(got, ref, rtol=2e-6, atol=2e-5)
+    unguarded = tf.function(lambda y, x: scored_nll(y, x, tiny=0.0))(y, x).numpy()
+    assert not np.allclose(unguarded[::50], ref[::50], rtol=1e-3)       # the guard is what makes those rows right
