@@ -5,6 +5,7 @@
     python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
     python reproduce/benchmark.py --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
     python reproduce/benchmark.py --released          # + the released code's graphs on the same phases: ratios
+    python reproduce/benchmark.py --released mle_epoch,rollout_pg_step   # ... on these of them only
 
 Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
 """
@@ -58,8 +59,9 @@ def main(argv=None):
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
     parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
-    parser.add_argument("--released", action="store_true",
-                        help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios")
+    parser.add_argument("--released", nargs="?", const="all", default=None, metavar="PHASES",
+                        help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios; "
+                             "with a comma list, on those of the timed phases only (its d-step can take minutes)")
     parser.add_argument("--phases", default=",".join(benchmark.PHASES),
                         help="time only these phases (comma list; default all: the projections need all)")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
@@ -68,18 +70,26 @@ def main(argv=None):
         if args.repeats <= 0:
             raise ValueError(f"--repeats must be positive, got {args.repeats}")
         cfg = config.from_args(args)
-        out = cli.output_dir(args.out)
         phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+        released = (phases if args.released == "all"
+                    else tuple(p.strip() for p in (args.released or "").split(",") if p.strip()))
+        untimed = [p for p in released if p not in phases]
+        if untimed:
+            raise ValueError(f"--released phase {', '.join(untimed)} is not among the timed phases: {', '.join(phases)}")
+        if args.released != "all" and set(released) - set(released_graph.PHASES):
+            raise ValueError(f"the released code has no {', '.join(sorted(set(released) - set(released_graph.PHASES)))}"
+                             f" phase; it has {', '.join(released_graph.PHASES)}")
+        out = cli.output_dir(args.out)
         result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases)
-        if args.released:
-            result["released"] = released_graph.time_phases(cfg, phases, args.repeats)
+        if released:
+            result["released"] = released_graph.time_phases(cfg, released, args.repeats)
             for phase, r in result["released"].items():
                 print(f"{phase:>20}: released graph / this library = "
                       f"{r['median_s'] / result['phases'][phase]['median_s']:.2f}x")
         if set(phases) != set(benchmark.PHASES):
             name = f"{result['machine']}-{cfg.preset}-phases"
             write_json(out / f"{name}.json", result)
-            if args.released:
+            if released:
                 atomic_write(out / f"{name}.md", report.released_markdown(result))
             print(f"wrote {out / name}.json (named phases only: no rollout breakdown or projection)")
             return
@@ -90,7 +100,7 @@ def main(argv=None):
         result["paper_flop_floor_s"] = (benchmark.flop_floor_s(paper, result["rollout"]["matmul_gflop_per_s"])
                                         if same_models else None)
         md = report.markdown(result, paper_proj)
-        if args.released:
+        if released:
             md += report.released_markdown(result)
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),

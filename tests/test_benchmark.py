@@ -113,7 +113,8 @@ def test_naive_rollout_is_the_same_estimator():
 
 def test_named_phases_only(tmp_path, capsys):
     """--phases times just those (each with its own peak RSS), without the rollout breakdown or projection, and with
-    --released the released graph's same phases beside them; an unknown phase is a one-line error."""
+    --released the released graph's same phases beside them (or the named ones); an unknown phase is a one-line
+    error."""
     script("reproduce/benchmark.py").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
                                            "--released", "--out", str(tmp_path)])
     [js] = list(tmp_path.glob("*-smoke-phases.json"))
@@ -124,6 +125,10 @@ def test_named_phases_only(tmp_path, capsys):
     assert all(p["peak_rss_mb"] > 50 for p in result["phases"].values())
     fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
           message="unknown phase warp")
+    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch", "--released", "d_step",
+          "--out", tmp_path, message="--released phase d_step is not among the timed phases")
+    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "adversarial_round", "--released",
+          "adversarial_round", "--out", tmp_path, message="the released code has no adversarial_round phase")
 
 
 def test_released_graph_does_the_released_work():
