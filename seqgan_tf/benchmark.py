@@ -137,8 +137,9 @@ def peak_rss_mb():
 PHASES = ("oracle_sample", "mle_epoch", "nll_oracle_eval", "d_step", "rollout_pg_step", "adversarial_round")
 
 
-def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
-    """Benchmark the named phases of cfg (all by default; the rollout breakdown and the projections need all);
+def run(cfg, repeats=3, naive=True, log=print, phases=PHASES, released=()):
+    """Benchmark the named phases of cfg (all by default; the rollout breakdown and the projections need all), and
+    of them the `released` ones alternately with the released code's graphs (`released_graph.time_phases`);
     returns a JSON-able dict."""
     unknown = set(phases) - set(PHASES)
     if unknown or not phases:
@@ -177,6 +178,9 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES):
         log(f"{name:>20}: median {med:8.3f} s   (runs {all_times}); "
             f"{100 * out['profile'][name]['outside_graph_frac']:.0f}% outside graphs; peak RSS "
             f"{out['phases'][name]['peak_rss_mb']:.0f} MB")
+    if released:
+        from .released_graph import time_phases      # TF1 graph mode, only when asked for
+        out["released"] = time_phases(cfg, released, repeats, ours={p: timed[p] for p in released}, log=log)
     if set(phases) != set(PHASES):
         return out
     vec, _ = median_time(lambda: rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed(), cfg.rollout_chunk),

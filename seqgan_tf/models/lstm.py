@@ -52,8 +52,10 @@ class LSTMLanguageModel(LanguageModel):
         xw = tf.matmul(tf.gather(self.embedding, inputs), self.w_x) + self.b        # (B, T, 4H), one matmul
         state = self.initial_state(tf.shape(inputs)[0])
         hs = []
-        for t in range(inputs.shape[1]):        # static T: unrolled, which back-propagates faster on CPU
-            state = self._cell(xw[:, t], state)
+        # static T: unrolled, which back-propagates faster on CPU; unstack, whose gradient is one stack, not T
+        # (B, T, 4H) slice gradients of zeros summed (the same values: every position is written once)
+        for xw_t in tf.unstack(xw, axis=1):
+            state = self._cell(xw_t, state)
             hs.append(state[0])
         return tf.stack(hs, axis=1)
 

@@ -16,9 +16,10 @@ from .rollout import rollout_rewards
 from .seqgan import pg_step
 
 
-def median_time(fn, repeats=3):
+def median_time(fn, repeats=3, warm=True):
     """(median wall time of fn(), every run's time rounded) after one warm-up call (which traces the graphs)."""
-    fn()
+    if warm:
+        fn()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
