@@ -14,8 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 from .experiments.synthetic import load_oracle, real_data_seed
-from .metrics.nll import nll_oracle
+from .metrics.nll import nll_oracle, sample_many, sequence_nll
 from .models import make_generator
+from .models.language_model import token_nll
 from .train.pretrain import d_step, mle_epoch
 from .train.rollout import prob_real_chunked, prob_real_completions, rollout_completions, rollout_rewards
 from .train.projection import d_work, measure_rates, median_time, project
@@ -204,6 +205,15 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES, released=()):
                            "d_gflop_whole": whole_gflop, "matmul_gflop_per_s": peak})
     log(f"rollout: G sampling {g_s:.3f} s, D scoring {d_s:.3f} s ({d_gflop:.1f} GFLOP at {d_gflop / d_s:.0f} "
         f"GFLOP/s; scored whole {whole_s:.3f} s, {whole_gflop:.1f} GFLOP; highway-shaped matmul {peak:.0f} GFLOP/s)")
+    # The evaluation's parts: G sampling eval_samples sequences, the oracle scoring them, the latter both as
+    # evaluation does (-log of the softmax kernel's probability) and with training's log-softmax (token_nll).
+    samples = sample_many(s.gen, cfg.eval_samples, seed())
+    sample_s, _ = median_time(lambda: sample_many(s.gen, cfg.eval_samples, seed()), repeats)
+    score_s, _ = median_time(lambda: sequence_nll(oracle, samples), repeats)
+    log_softmax_s, _ = median_time(lambda: sequence_nll(oracle, samples, scorer=token_nll), repeats)
+    out["evaluation"] = {"g_sampling_s": sample_s, "scoring_s": score_s, "scoring_log_softmax_s": log_softmax_s}
+    log(f"evaluation: G sampling {sample_s:.3f} s, oracle scoring {score_s:.3f} s (with training's log-softmax "
+        f"{log_softmax_s:.3f} s)")
     if naive:
         nai, _ = median_time(lambda: naive_rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed()),
                              max(1, repeats // 2))

@@ -18,7 +18,7 @@ def benchmark_run(tmp):
 
 def test_benchmark_smoke_writes_json_and_markdown():
     """reproduce/benchmark.py in a fresh process: every phase timed, the rollout comparison and its bound, the
-    projection, rollout cost by N, as JSON and markdown."""
+    evaluation's parts, the projection, rollout cost by N, as JSON and markdown."""
     out, r = ahead.result(benchmark_run)
     assert r.returncode == 0, r.stderr[-2000:]
     [js] = list(out.glob("*-smoke.json"))
@@ -33,9 +33,11 @@ def test_benchmark_smoke_writes_json_and_markdown():
     assert ro["naive_s"] > 0 and ro["speedup"] > 0 and ro["speedup_bound"] > 0
     assert ro["g_sampling_s"] > 0 and ro["d_scoring_s"] > 0 and ro["matmul_gflop_per_s"] > 0
     assert ro["d_scoring_whole_s"] > 0 and 0 < ro["d_gflop"] < ro["d_gflop_whole"]
+    ev = result["evaluation"]
+    assert ev["g_sampling_s"] > 0 and ev["scoring_s"] > 0 and ev["scoring_log_softmax_s"] > 0
     assert set(result["projected_s"]) == {"pretrain_g", "pretrain_d", "adversarial"}
     md = js.with_suffix(".md").read_text()
-    assert "| d_step |" in md and "naive loop" in md and "Scored whole" in md and "| 2 |" in md and "peak RSS MB" in md
+    assert "evaluation's parts" in md and "| d_step |" in md and "naive loop" in md and "Scored whole" in md and "| 2 |" in md and "peak RSS MB" in md
     assert set(result["rollout_by_n"]) == {"0", "2"} and all(t > 0 for t in result["rollout_by_n"].values())
     assert "variants" not in result
     d = result["d_training"]

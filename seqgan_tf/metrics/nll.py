@@ -6,7 +6,7 @@ from ..models.language_model import token_nll
 
 
 @tf.function
-def _sequence_nll(model, seqs, temperature, rows):
+def _sequence_nll(model, seqs, temperature, rows, scorer):
     """Per-sequence NLL of seqs (B, T): the hidden states in one pass, then the logits and their NLL `rows` rows at a
     time (bounded memory; all B·T rows at once are memory-bound)."""
     h = model.hidden_states(model.shift_right(seqs))
@@ -16,7 +16,7 @@ def _sequence_nll(model, seqs, temperature, rows):
     for i in tf.range((n + rows - 1) // rows):
         # the sampler's own division by the temperature (`LanguageModel.next_token`): the scored model is the sampled one
         logits = model.logits(h[i * rows:(i + 1) * rows]) / temperature
-        out = out.write(i, scored_nll(labels[i * rows:(i + 1) * rows], logits))
+        out = out.write(i, scorer(labels[i * rows:(i + 1) * rows], logits))
     return tf.reduce_sum(tf.reshape(out.concat(), tf.shape(seqs)), axis=1)
 
 
@@ -30,11 +30,12 @@ def scored_nll(labels, logits, tiny=1e-30):
     return tf.cond(tf.reduce_any(p < tiny), lambda: tf.where(p < tiny, token_nll(labels, logits), nll), lambda: nll)
 
 
-def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=512):
+def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=512, scorer=scored_nll):
     """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model` (at `temperature`: its logits
-    divided by it), as a numpy (N,) array, `batch` sequences per graph call."""
+    divided by it), as a numpy (N,) array, `batch` sequences per graph call. `scorer(labels, logits)` gives each
+    token's NLL (`token_nll`: training's log-softmax, which the benchmark times beside it)."""
     seqs, t = tf.convert_to_tensor(seqs, tf.int32), tf.constant(temperature, tf.float32)
-    return np.concatenate([_sequence_nll(model, seqs[i:i + batch], t, rows).numpy()
+    return np.concatenate([_sequence_nll(model, seqs[i:i + batch], t, rows, scorer).numpy()
                            for i in range(0, len(seqs), batch)])
 
 

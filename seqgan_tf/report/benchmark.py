@@ -24,6 +24,12 @@ def markdown(result, paper_projection=None):
                  f"times." if "d_scoring_whole_s" in r else "")
               + (f" Even with G free and D at the matmul's rate, the ratio to the naive loop could be at most "
                  f"{r['speedup_bound']:.1f}x on this machine." if "naive_s" in r else "")]
+    if "evaluation" in result:
+        e = result["evaluation"]
+        lines += ["", f"NLL-oracle evaluation's parts, timed apart: G sampling the sequences {e['g_sampling_s']:.3f} s, "
+                  f"the oracle scoring them {e['scoring_s']:.3f} s (with training's log-softmax instead of the softmax "
+                  f"kernel's probability: {e['scoring_log_softmax_s']:.3f} s, "
+                  f"{e['scoring_log_softmax_s'] / e['scoring_s']:.2f}x)."]
     proj = result["projected_s"]
     lines += ["", "Projected schedule of this preset: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in proj.items())
               + f"; total {sum(proj.values()) / 60:.1f} min."]
