@@ -226,17 +226,17 @@ def _check_token_nll(token_nll, V):
 
 def test_scored_nll_is_the_log_softmax_even_where_the_probability_underflows():
     """Evaluation's -log softmax[label] (from the softmax kernel) equals float64 log-softmax to float32 rounding; rows
-    whose label is 100 nats below the top (probability < float32's smallest normal) take the log-softmax path, which
-    without it would come out inf or imprecise."""
+    whose label is 200 nats below the top (a probability that underflows float32) take the log-softmax path, which
+    without it would come out inf."""
     from seqgan_tf.metrics.nll import scored_nll
     rs = np.random.RandomState(3)
     logits = 3 * rs.randn(300, 512)
     labels = rs.randint(0, 512, 300)
-    logits[np.arange(0, 300, 50), labels[::50]] = logits[::50].max(axis=1) - 100.0        # 6 underflowing rows
+    logits[np.arange(0, 300, 50), labels[::50]] = logits[::50].max(axis=1) - 200.0        # 6 underflowing rows
     m = logits.max(axis=1, keepdims=True)
     ref = -(logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True)))[np.arange(300), labels]
     x, y = tf.constant(logits, tf.float32), tf.constant(labels, tf.int32)
     got = tf.function(scored_nll)(y, x).numpy()
     np.testing.assert_allclose(got, ref, rtol=2e-6, atol=2e-5)
     unguarded = tf.function(lambda y, x: scored_nll(y, x, tiny=0.0))(y, x).numpy()
-    assert not np.allclose(unguarded[::50], ref[::50], rtol=1e-3)       # the guard is what makes those rows right
+    assert np.isinf(unguarded[::50]).all()                               # the guard is what makes those rows right
