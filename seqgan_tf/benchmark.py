@@ -181,7 +181,7 @@ def run(cfg, repeats=3, naive=True, log=print, phases=PHASES, released=()):
             f"{out['phases'][name]['peak_rss_mb']:.0f} MB")
     if released:
         from .released_graph import time_phases      # TF1 graph mode, only when asked for
-        out["released"] = time_phases(cfg, released, repeats, ours={p: timed[p] for p in released}, log=log)
+        out["released"] = time_phases(cfg, released, {p: timed[p] for p in released}, repeats, log=log)
     if set(phases) != set(PHASES):
         return out
     vec, _ = median_time(lambda: rollout_rewards(s.gen, s.disc, seqs, cfg.rollout_num, seed(), cfg.rollout_chunk),

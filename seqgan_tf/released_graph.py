@@ -216,27 +216,23 @@ PHASES = {"oracle_sample": "oracle_samples", "mle_epoch": "mle_epoch", "nll_orac
           "d_step": "d_step", "rollout_pg_step": "g_step"}
 
 
-def time_phases(cfg, phases, repeats=3, ours=None, log=print):
-    """{phase: {"median_s", "runs_s"}} of the released graph for each of `phases` it has (warm-up call first). With
-    `ours` ({phase: this library's function}), each phase times the two alternately, `repeats` pairs, and adds
-    "ours_median_s" / "ours_runs_s": a ratio then compares runs minutes apart at most, not a machine that has drifted
+def time_phases(cfg, phases, ours, repeats=3, log=print):
+    """{phase: {"median_s", "runs_s", "ours_median_s", "ours_runs_s"}} for each of `phases` the released graph has:
+    it and this library's function for the phase (`ours`: {phase: function}) timed alternately, `repeats` pairs
+    after a warm-up of each, so that a ratio compares runs minutes apart at most, not a machine that has drifted
     between the start and the end of a long benchmark."""
     ref, out = ReleasedGraph(cfg), {}
     try:
         for name in (p for p in phases if p in PHASES):
             theirs = getattr(ref, PHASES[name])
-            if ours is None:
-                med, runs = median_time(theirs, repeats)
-                out[name] = {"median_s": med, "runs_s": runs}
-            else:
-                theirs(), ours[name]()                                          # warm-ups (tracing, graphs)
-                pairs = [(median_time(ours[name], 1, warm=False)[0], median_time(theirs, 1, warm=False)[0])
-                         for _ in range(repeats)]
-                mine, rel = zip(*pairs)
-                out[name] = {"median_s": float(np.median(rel)), "runs_s": [round(t, 4) for t in rel],
-                             "ours_median_s": float(np.median(mine)), "ours_runs_s": [round(t, 4) for t in mine]}
-            log(f"{'released ' + name:>28}: median {out[name]['median_s']:8.3f} s   (runs {out[name]['runs_s']})"
-                + (f"; this library alternately {out[name]['ours_median_s']:.3f} s" if ours else ""))
+            theirs(), ours[name]()                                              # warm-ups (tracing, graphs)
+            pairs = [(median_time(ours[name], 1, warm=False)[0], median_time(theirs, 1, warm=False)[0])
+                     for _ in range(repeats)]
+            mine, rel = zip(*pairs)
+            out[name] = {"median_s": float(np.median(rel)), "runs_s": [round(t, 4) for t in rel],
+                         "ours_median_s": float(np.median(mine)), "ours_runs_s": [round(t, 4) for t in mine]}
+            log(f"{'released ' + name:>28}: median {out[name]['median_s']:8.3f} s   (runs {out[name]['runs_s']}); "
+                f"this library alternately {out[name]['ours_median_s']:.3f} s")
     finally:
         ref.close()
     return out
