@@ -4,6 +4,7 @@
     python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
     python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
     python reproduce/benchmark.py --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
+    python reproduce/benchmark.py --ops               # + MLE and D training op by op, and their products alone
     python reproduce/benchmark.py --released          # + the released code's graphs on the same phases: ratios
     python reproduce/benchmark.py --released mle_epoch,rollout_pg_step   # ... on these of them only
 
@@ -58,6 +59,9 @@ def main(argv=None):
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
+    parser.add_argument("--ops", action="store_true",
+                        help="also break an MLE epoch and D training down op by op (TensorFlow's profiler) and time "
+                             "their largest products alone")
     parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
     parser.add_argument("--released", nargs="?", const="all", default=None, metavar="PHASES",
                         help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios; "
@@ -81,14 +85,17 @@ def main(argv=None):
                              f" phase; it has {', '.join(released_graph.PHASES)}")
         out = cli.output_dir(args.out)
         result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases, released=released)
+        if args.ops:
+            result["ops"] = benchmark.ops(cfg)
         for phase, r in result.get("released", {}).items():
             print(f"{phase:>20}: released graph / this library (timed alternately) = "
                   f"{r['median_s'] / r['ours_median_s']:.2f}x")
         if set(phases) != set(benchmark.PHASES):
             name = f"{result['machine']}-{cfg.preset}-phases"
             write_json(out / f"{name}.json", result)
-            if released:
-                atomic_write(out / f"{name}.md", report.released_markdown(result))
+            if released or args.ops:
+                atomic_write(out / f"{name}.md", (report.released_markdown(result) if released else "")
+                             + (report.ops_markdown(result["ops"]) if args.ops else ""))
             print(f"wrote {out / name}.json (named phases only: no rollout breakdown or projection)")
             return
         paper = config.make("paper")
@@ -100,6 +107,8 @@ def main(argv=None):
         md = report.markdown(result, paper_proj)
         if released:
             md += report.released_markdown(result)
+        if args.ops:
+            md += report.ops_markdown(result["ops"], result["d_training"])
         if args.variants:
             result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
                                   "threads": thread_variants(cfg, args.repeats)}

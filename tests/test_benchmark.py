@@ -119,14 +119,24 @@ def test_named_phases_only(tmp_path, capsys):
     --released the released graph's same phases beside them (or the named ones); an unknown phase is a one-line
     error."""
     script("reproduce/benchmark.py").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
-                                           "--released", "--out", str(tmp_path)])
+                                           "--released", "--ops", "--out", str(tmp_path)])
     [js] = list(tmp_path.glob("*-smoke-phases.json"))
     result = json.loads(js.read_text())
     assert list(result["phases"]) == ["mle_epoch", "d_step"] and "rollout" not in result
     assert list(result["released"]) == ["mle_epoch", "d_step"]
     assert all(len(r["runs_s"]) == len(r["ours_runs_s"]) == 1 and r["median_s"] > 0 and r["ours_median_s"] > 0
                for r in result["released"].values())         # timed alternately, one pair each
-    assert "| mle_epoch | " in js.with_suffix(".md").read_text()
+    md = js.with_suffix(".md").read_text()
+    assert "| mle_epoch | " in md
+    # --ops: both breakdowns (D's convolutions and their gradients among D's kinds), the products, the bound
+    ops = result["ops"]
+    assert {"Conv2D", "Conv2DBackpropFilter (grad)"} <= set(ops["d_training"]["by_kind"])
+    assert ops["mle_epoch"]["batches"] == 512 // 32 and ops["mle_epoch"]["op_s"] > 0
+    assert list(ops["products"]) == ["G output layer", "D highway", "D convolutions"]
+    assert all(sorted(r["gflop_per_s"]) == ["forward", "input gradient", "weight gradient"] and
+               min(r["gflop_per_s"].values()) > 0 for r in ops["products"].values())
+    assert 0 < ops["d_training_bound_gflop_per_s"] and ops["matmul_gflop_per_s"] > 0
+    assert "Where D training's time goes" in md and "| D convolutions | 32 x 8 x 8 |" in md
     assert all(p["peak_rss_mb"] > 50 for p in result["phases"].values())
     fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
           message="unknown phase warp")
@@ -134,6 +144,31 @@ def test_named_phases_only(tmp_path, capsys):
           "--out", tmp_path, message="--released phase d_step is not among the timed phases")
     fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "adversarial_round", "--released",
           "adversarial_round", "--out", tmp_path, message="the released code has no adversarial_round phase")
+
+
+def test_op_breakdown_files_each_operation_under_its_kind():
+    """op_breakdown reads TensorFlow's profiler trace: a matmul, the two of its gradient (marked), an exp and an
+    XLA-compiled function, each under its kind with its calls, the kinds' seconds summing to the op time."""
+    from seqgan_tf.benchmark import op_breakdown
+
+    @tf.function(jit_compile=True)
+    def doubled_sine(x):
+        return tf.sin(x) * 2.0
+
+    @tf.function
+    def step(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            y = tf.reduce_sum(tf.exp(tf.matmul(a, a)))
+        return tape.gradient(y, a), doubled_sine(a)
+
+    a = tf.random.normal([64, 64])
+    step(a)
+    b = op_breakdown(lambda: [t.numpy() for t in step(a)])
+    kinds = b["by_kind"]
+    assert kinds["MatMul"]["calls"] == 1 and kinds["MatMul (grad)"]["calls"] == 2 and kinds["Exp"]["calls"] == 1
+    assert kinds["XLA doubled_sine"]["calls"] == 1
+    assert b["op_s"] == pytest.approx(sum(k["s"] for k in kinds.values())) and 0 < b["op_s"] < b["wall_s"] * 2
 
 
 def test_released_graph_does_the_released_work():

@@ -81,3 +81,40 @@ def released_markdown(result):
         lines.append(f"| {name} | {r['median_s']:.3f} | {r['ours_median_s']:.3f} | "
                      f"**{r['median_s'] / r['ours_median_s']:.1f}x** |")
     return "\n".join(lines) + "\n"
+
+
+def ops_markdown(ops, d_training=None, top=10):
+    """Where an MLE epoch's and D training's time goes, op by op; training's products alone; what D training would
+    reach on those products alone, beside what it reaches (`d_training`: the benchmark's, when all phases ran)."""
+    titles = {"mle_epoch": "one MLE epoch", "d_training": "D training"}
+    lines = []
+    for name, title in titles.items():
+        b = ops.get(name)
+        if b is None:
+            lines += ["", f"Op breakdown of {title}: not available (this TensorFlow's profiler trace cannot be read)."]
+            continue
+        lines += ["", f"Where {title}'s time goes ({b['batches']} batches of {b['batch_size']}; TensorFlow's profiler, "
+                  f"innermost events of the executor's threads): {b['op_s']:.2f} s in operations over {b['wall_s']:.2f}"
+                  " s wall (the two executor threads run operations at once, each slowing the other; profiling slows "
+                  "the run).", "",
+                  "| operation | s | share of op time | calls |", "|---|---|---|---|"]
+        kinds = list(b["by_kind"].items())
+        for kind, k in kinds[:top]:
+            lines.append(f"| {kind} | {k['s']:.3f} | {100 * k['s'] / b['op_s']:.1f}% | {k['calls']} |")
+        if kinds[top:]:
+            rest = sum(k["s"] for _, k in kinds[top:])
+            lines.append(f"| {len(kinds) - top} other kinds | {rest:.3f} | {100 * rest / b['op_s']:.1f}% | "
+                         f"{sum(k['calls'] for _, k in kinds[top:])} |")
+    lines += ["", "Training's largest products, each alone at its training shape (GFLOP/s; many calls in a row):", "",
+              "| product | shape | forward | input gradient | weight gradient |", "|---|---|---|---|---|"]
+    for layer, r in ops["products"].items():
+        g = r["gflop_per_s"]
+        lines.append(f"| {layer} | {' x '.join(f'{d:,}' for d in r['shape'])} | {g['forward']:.0f} | "
+                     f"{g['input gradient']:.0f} | {g['weight gradient']:.0f} |")
+    bound, peak = ops["d_training_bound_gflop_per_s"], ops["matmul_gflop_per_s"]
+    lines += ["", f"If D's convolutions and highway ran at these rates and nothing else took any time, D training would "
+              f"run at **{bound:.0f} GFLOP/s = {100 * bound / peak:.0f}%** of the highway-shaped matmul at a rollout "
+              f"chunk's rows ({peak:.0f} GFLOP/s, timed the same way)"
+              + (f"; it runs at {d_training['gflop_per_s']:.0f} GFLOP/s ({100 * d_training['gflop_per_s'] / peak:.0f}%)."
+                 if d_training else ".")]
+    return "\n".join(lines) + "\n"
