@@ -86,7 +86,7 @@ def main(argv=None):
         out = cli.output_dir(args.out)
         result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases, released=released)
         if args.ops:
-            result["ops"] = benchmark.ops(cfg)
+            result["ops"] = benchmark.ops(cfg, result.get("rollout", {}).get("matmul_gflop_per_s"))
         for phase, r in result.get("released", {}).items():
             print(f"{phase:>20}: released graph / this library (timed alternately) = "
                   f"{r['median_s'] / r['ours_median_s']:.2f}x")

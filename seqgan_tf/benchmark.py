@@ -188,10 +188,11 @@ def _event_kind(name, stats, stat_names):
     return None
 
 
-def ops(cfg, d_batches=40, log=print):
+def ops(cfg, matmul_gflop_per_s=None, d_batches=40, log=print):
     """Where training's time goes, op by op (`op_breakdown`, each after a warm-up call): one MLE epoch of G on oracle
     data and D trained one epoch on d_batches batches (half oracle data, half G's samples); `product_rates`; the
-    rate D training would reach if those products were all it did; the matmul's rate it is compared with."""
+    rate D training would reach if those products were all it did, beside the highway-shaped matmul's rate at a
+    rollout chunk's rows (`matmul_gflop_per_s`, the run's own where it measured one, else measured here)."""
     s = State.build(cfg).models
     real = load_oracle(cfg).sample(cfg.num_samples, tf.constant([0, 7]))
     n = d_batches * cfg.batch_size // 2
@@ -221,7 +222,7 @@ def ops(cfg, d_batches=40, log=print):
     flops = {"D convolutions": _conv_flops(cfg, lambda w: cfg.seq_len - w + 1), "D highway": 2 * F * 2 * F}
     per_sample_s = sum(f / (rate * 1e9) for layer, f in flops.items() for rate in p[layer]["gflop_per_s"].values())
     out["d_training_bound_gflop_per_s"] = 3 * d_forward_flops(cfg) / per_sample_s / 1e9
-    out["matmul_gflop_per_s"] = matmul_rate(cfg.rollout_chunk, F, 2 * F)
+    out["matmul_gflop_per_s"] = matmul_gflop_per_s or matmul_rate(cfg.rollout_chunk, F, 2 * F)
     log(f"D training with every product at its rate alone and nothing else: {out['d_training_bound_gflop_per_s']:.0f}"
         f" GFLOP/s ({cfg.rollout_chunk}-row highway matmul: {out['matmul_gflop_per_s']:.0f} GFLOP/s)")
     return out

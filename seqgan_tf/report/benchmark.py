@@ -114,7 +114,7 @@ def ops_markdown(ops, d_training=None, top=10):
     bound, peak = ops["d_training_bound_gflop_per_s"], ops["matmul_gflop_per_s"]
     lines += ["", f"If D's convolutions and highway ran at these rates and nothing else took any time, D training would "
               f"run at **{bound:.0f} GFLOP/s = {100 * bound / peak:.0f}%** of the highway-shaped matmul at a rollout "
-              f"chunk's rows ({peak:.0f} GFLOP/s, timed the same way)"
+              f"chunk's rows ({peak:.0f} GFLOP/s)"
               + (f"; it runs at {d_training['gflop_per_s']:.0f} GFLOP/s ({100 * d_training['gflop_per_s'] / peak:.0f}%)."
                  if d_training else ".")]
     return "\n".join(lines) + "\n"
