@@ -133,7 +133,7 @@ def op_breakdown(fn):
     """Seconds per kind of operation inside one call of fn, from TensorFlow's profiler: the executor threads'
     events of TensorFlow ops (by op type, oneDNN's "_Mkl" prefixes dropped, "(grad)" for the backward pass) and of
     XLA-compiled kernels (by function), innermost events only. Ops of the two executor threads overlap, so their sum
-    can exceed the wall time. {"wall_s", "op_s", "by_kind": {kind: {"s", "calls"}}}, or None where this TensorFlow's
+    can exceed the wall time. {"wall_s", "op_s", "by_kind": {kind: {"s", "events"}}}, or None where this TensorFlow's
     trace cannot be read."""
     try:
         from tensorflow.tsl.profiler.protobuf import xplane_pb2
@@ -168,9 +168,9 @@ def op_breakdown(fn):
             for (start, end, kind), following in zip(events, events[1:] + [(None,)]):
                 if following[0] is not None and following[0] < end:
                     continue                        # encloses another event: that one is counted
-                k = by_kind.setdefault(kind, {"s": 0.0, "calls": 0})
+                k = by_kind.setdefault(kind, {"s": 0.0, "events": 0})
                 k["s"] += (end - start) / 1e12
-                k["calls"] += 1
+                k["events"] += 1
     by_kind = dict(sorted(by_kind.items(), key=lambda kv: -kv[1]["s"]))
     return {"wall_s": wall, "op_s": sum(k["s"] for k in by_kind.values()), "by_kind": by_kind}
 

@@ -148,7 +148,7 @@ def test_named_phases_only(tmp_path, capsys):
 
 def test_op_breakdown_files_each_operation_under_its_kind():
     """op_breakdown reads TensorFlow's profiler trace: a matmul, the two of its gradient (marked), an exp and an
-    XLA-compiled function, each under its kind with its calls, the kinds' seconds summing to the op time."""
+    XLA-compiled function, each under its kind with its events, the kinds' seconds summing to the op time."""
     from seqgan_tf.benchmark import op_breakdown
 
     @tf.function(jit_compile=True)
@@ -166,8 +166,8 @@ def test_op_breakdown_files_each_operation_under_its_kind():
     step(a)
     b = op_breakdown(lambda: [t.numpy() for t in step(a)])
     kinds = b["by_kind"]
-    assert kinds["MatMul"]["calls"] == 1 and kinds["MatMul (grad)"]["calls"] == 2 and kinds["Exp"]["calls"] == 1
-    assert kinds["XLA doubled_sine"]["calls"] == 1
+    assert kinds["MatMul"]["events"] == 1 and kinds["MatMul (grad)"]["events"] == 2 and kinds["Exp"]["events"] == 1
+    assert kinds["XLA doubled_sine"]["events"] == 1
     assert b["op_s"] == pytest.approx(sum(k["s"] for k in kinds.values())) and 0 < b["op_s"] < b["wall_s"] * 2
 
 

@@ -97,14 +97,14 @@ def ops_markdown(ops, d_training=None, top=10):
                   f"innermost events of the executor's threads): {b['op_s']:.2f} s in operations over {b['wall_s']:.2f}"
                   " s wall (the two executor threads run operations at once, each slowing the other; profiling slows "
                   "the run).", "",
-                  "| operation | s | share of op time | calls |", "|---|---|---|---|"]
+                  "| operation | s | share of op time | events |", "|---|---|---|---|"]
         kinds = list(b["by_kind"].items())
         for kind, k in kinds[:top]:
-            lines.append(f"| {kind} | {k['s']:.3f} | {100 * k['s'] / b['op_s']:.1f}% | {k['calls']} |")
+            lines.append(f"| {kind} | {k['s']:.3f} | {100 * k['s'] / b['op_s']:.1f}% | {k['events']} |")
         if kinds[top:]:
             rest = sum(k["s"] for _, k in kinds[top:])
             lines.append(f"| {len(kinds) - top} other kinds | {rest:.3f} | {100 * rest / b['op_s']:.1f}% | "
-                         f"{sum(k['calls'] for _, k in kinds[top:])} |")
+                         f"{sum(k['events'] for _, k in kinds[top:])} |")
     lines += ["", "Training's largest products, each alone at its training shape (GFLOP/s; many calls in a row):", "",
               "| product | shape | forward | input gradient | weight gradient |", "|---|---|---|---|---|"]
     for layer, r in ops["products"].items():
