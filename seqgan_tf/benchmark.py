@@ -81,8 +81,8 @@ def matmul_rate(rows, inner, cols, repeats=5, dtype=tf.float32):
 
 
 def _rates(fns, flops, repeats, calls):
-    """GFLOP/s of each of fns ({name: fn}, `flops` FLOPs a call), each traced into a graph that returns one element
-    of the result (no pass over it): the median of `repeats` timings of `calls` calls in a row."""
+    """GFLOP/s of each of fns ({name: fn}, `flops` FLOPs a call; each returns one element of its product, so that no
+    pass over the result is timed), traced into a graph: the median of `repeats` timings of `calls` calls in a row."""
     rates = {}
     for name, fn in fns.items():
         f = tf.function(fn)
