@@ -22,7 +22,7 @@ from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 quiet_tensorflow()    # before anything imports TensorFlow
 
 from seqgan_tf import cli, config  # noqa: E402
-from seqgan_tf.experiments.studies import TABLE1  # noqa: E402
+from seqgan_tf.methods import METHODS, parse as parse_methods  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
 from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
 from seqgan_tf.report import plots, table1  # noqa: E402
@@ -30,20 +30,11 @@ from seqgan_tf.experiments.temperature import write_early_stopped_samples  # noq
 from seqgan_tf.results import gzip_first_seed_samples  # noqa: E402
 
 
-def parse_methods(text):
-    methods = list(TABLE1) if text == "all" else [m.strip() for m in text.split(",")]
-    unknown = [m for m in methods if m not in TABLE1]
-    if unknown or not methods:
-        raise ValueError(f"unknown method {', '.join(map(repr, unknown)) or repr(text)}; "
-                         f"choose 'all' or from {', '.join(TABLE1)}")
-    return methods
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     config.add_arguments(parser)
     parser.add_argument("--out", help="output directory (default results/synthetic/<preset>)")
-    parser.add_argument("--methods", help="Table 1's rows: 'all' or a comma list of " + ", ".join(TABLE1))
+    parser.add_argument("--methods", help="Table 1's rows: 'all' or a comma list of " + ", ".join(METHODS))
     parser.add_argument("--seeds", type=int, default=1, help="with --methods: seeds --seed, --seed+1, ... (default 1)")
     args = parser.parse_args(argv)
     with cli.one_line_errors():

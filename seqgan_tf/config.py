@@ -12,6 +12,8 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 
+from . import methods as methods_table
+
 
 # Which runs may share a checkpoint. Every field has a scope, declared once beside it:
 #   MODEL (default): changes the numbers from the first unit on; a checkpoint resumes only with the same value.
@@ -133,7 +135,6 @@ def extends(name):
     return Config.__dataclass_fields__[name].metadata.get("extends")
 
 
-METHODS = ("seqgan", "mle", "ss", "ss_as_run", "pg_bleu")
 SS_SCHEDULES = ("linear", "exponential", "inverse_sigmoid")
 
 PRESETS = {
@@ -192,8 +193,7 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"rollout_policy must be 'current' or 'delayed', got {cfg.rollout_policy!r}")
     if cfg.d_precision not in ("float32", "bfloat16"):
         raise ValueError(f"d_precision must be 'float32' or 'bfloat16', got {cfg.d_precision!r}")
-    if cfg.method not in METHODS:
-        raise ValueError(f"unknown method {cfg.method!r}; choose one of {', '.join(METHODS)}")
+    methods_table.of_config(cfg.method)           # ValueError naming the choices
     if cfg.ss_schedule not in SS_SCHEDULES:
         raise ValueError(f"ss_schedule must be one of {', '.join(SS_SCHEDULES)}, got {cfg.ss_schedule!r}")
     if not 0 <= cfg.ss_max <= 1 or not 0 < cfg.bleu_refs <= 1:

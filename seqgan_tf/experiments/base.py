@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from ..results import atomic_write, write_csv, write_json
 from ..train import loop
-from ..train.baselines import ROUNDS
+from .. import methods
 from ..train.projection import describe, measure_rates, project
 from ..train.seqgan import algorithm1
 from ..train.state import PHASES, Checkpoints, State
@@ -52,7 +52,7 @@ class Experiment:
             tf.config.experimental.enable_op_determinism()
         keras.utils.set_random_seed(cfg.seed)
         self.state = State.build(cfg)
-        self.round = ROUNDS[cfg.method]
+        self.method = methods.of_config(cfg.method)
         self.checkpoints = Checkpoints(self.state, self.out, init_from)
         self.hist = json.loads(self.state.history.numpy())
         self.resumed_from = None
@@ -80,7 +80,7 @@ class Experiment:
     # -- checkpoints -----------------------------------------------------------------------------------
     def restore(self):
         """Restore the latest checkpoint if there is one (ConfigMismatch for a config that may not resume it)."""
-        latest, shared, extended = self.checkpoints.restore(self.round.uses_total)
+        latest, shared, extended = self.checkpoints.restore(self.method.uses_total)
         if latest is None:
             return False
         self.hist = json.loads(self.state.history.numpy())
@@ -124,7 +124,7 @@ class Experiment:
             self.restore()
             real = self.load_real()
             done = [int(x) for x in s.done.numpy()]
-            totals = (cfg.pretrain_g_epochs, cfg.pretrain_d_steps if self.round.uses_d else 0, cfg.adv_epochs)
+            totals = (cfg.pretrain_g_epochs, cfg.pretrain_d_steps if self.method.uses_d else 0, cfg.adv_epochs)
             if cfg.project_time and sum(done) < sum(totals) and "projected" not in self.hist:
                 self.log("measuring phase speeds for a time projection (--project_time False skips this)...")
                 self.hist["rates"] = measure_rates(cfg, real, lambda g: self.score_generator(g, 0))
@@ -136,7 +136,8 @@ class Experiment:
                 if done[0] == 0 and not self.hist["curve"]:      # the untrained G: the "Random" row of Table 1
                     self._stream(_eval_record(self.evaluate("pretrain_g", 0)))
                     self.save()
-                units = algorithm1(s.models, real, cfg, s.rng, done, self.round.fn, pretrain_d=self.round.uses_d)
+                units = algorithm1(s.models, real, cfg, s.rng, done, methods.round_function(cfg.method),
+                                   pretrain_d=self.method.uses_d)
                 loop.run(units, [(p, LABELS[p], d, t) for p, d, t in zip(PHASES, done, totals)], self._after_unit,
                          self.save, cfg.checkpoint_every, self.progress, where=self.checkpoints.dir)
             finally:

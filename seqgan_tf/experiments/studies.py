@@ -5,18 +5,8 @@ Their summaries from saved runs are in report/studies.py. Pure Python: the repor
 - no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
 - rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
 - precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining.
-And Table 1's rows, every method from each seed's one shared MLE pretraining.
+Table 1's rows are in seqgan_tf/methods.py.
 """
-
-# Table 1 / Figure 2 (report/table1.py reads the runs by these names). "as run": the authors' earlier baseline code
-# as it really ran (PAPER.md): SS teacher-forced every token, PG-BLEU used nltk < 3.3's BLEU (orders without a match
-# skipped), one rollout per prefix, and both stepped Adam at lr 1e-3.
-TABLE1 = {"mle": {"method": "mle"},
-          "ss": {"method": "ss"},
-          "ss_as_run": {"method": "ss_as_run", "adv_lr": 1e-3},
-          "pg_bleu": {"method": "pg_bleu"},
-          "pg_bleu_as_run": {"method": "pg_bleu", "bleu_smoothing": "legacy", "bleu_rollout_num": 1, "adv_lr": 1e-3},
-          "seqgan": {"method": "seqgan"}}
 
 # Figure 3's panels (PAPER.md): (g-steps, d-steps, k).
 STRATEGIES = {"g100_d1_k10": (100, 1, 10), "g30_d1_k30": (30, 1, 30), "g1_d1_k10": (1, 1, 10), "g1_d5_k3": (1, 5, 3)}

@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import config as config_lib
 from ..errors import ConfigMismatch
 from ..results import read_json, write_json
-from .studies import TABLE1
+from ..methods import METHODS
 from .synthetic import SyntheticExperiment
 
 
@@ -51,9 +51,9 @@ def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=No
 
 
 def run_methods(cfg, rows, seeds, root, progress=True, log=None):
-    """Table 1: each row of studies.TABLE1 named in `rows` from each seed's shared MLE pretraining, into
+    """Table 1: each row of methods.METHODS named in `rows` from each seed's shared MLE pretraining, into
     root/seed<k>/<row>."""
-    return run_settings(cfg, {r: TABLE1[r] for r in rows}, seeds, root, progress=progress, log=log)
+    return run_settings(cfg, {r: METHODS[r].config(r) for r in rows}, seeds, root, progress=progress, log=log)
 
 
 def finished_run(cfg, run_dir):

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 
 from ..metrics.stats import mean_curve  # noqa: E402
 from ..results import read_json, save_figure  # noqa: E402
+from ..methods import METHODS  # noqa: E402
 from .table1 import LABELS, collect, preset_of  # noqa: E402
 
 
@@ -60,9 +61,6 @@ def run_curves(root):
     return written
 
 
-FIGURE2_ROWS = ("mle", "ss", "ss_as_run", "pg_bleu", "pg_bleu_as_run", "seqgan")
-
-
 def figure2(root, out_stem):
     """Figure 2: NLL-oracle (left) and NLL-test (right) vs epoch, mean over seeds with a ±1 std band: the shared
     MLE pretraining, a dashed line where it ends, then each row of Table 1. Writes out_stem.png and out_stem.pdf."""
@@ -70,7 +68,7 @@ def figure2(root, out_stem):
     fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.6))
     for ax, key, name in zip(axes, ("nll_oracle", "nll_test"), ("NLL-oracle (quality)", "NLL-test (coverage)")):
         pretrain_end, pre_drawn = None, False
-        for row in (r for r in FIGURE2_ROWS if r in runs):
+        for row in (r for r in METHODS if r in runs):
             ms = list(runs[row].values())
             pretrain_end = ms[0]["config"]["pretrain_g_epochs"]
             epochs, mean, std = mean_curve([{c["epoch"]: c[key] for c in m["curve"]} for m in ms])
@@ -80,9 +78,9 @@ def figure2(root, out_stem):
                 ax.fill_between(epochs[pre], mean[pre] - std[pre], mean[pre] + std[pre], color="black", alpha=0.15)
                 pre_drawn = True
             after = epochs >= pretrain_end
-            line, = ax.plot(epochs[after], mean[after], "-", lw=1.5, label=f"{LABELS[row]} ({len(ms)} seeds)")
-            ax.fill_between(epochs[after], mean[after] - std[after], mean[after] + std[after],
-                            color=line.get_color(), alpha=0.2)
+            color = METHODS[row].color
+            ax.plot(epochs[after], mean[after], "-", lw=1.5, color=color, label=f"{LABELS[row]} ({len(ms)} seeds)")
+            ax.fill_between(epochs[after], mean[after] - std[after], mean[after] + std[after], color=color, alpha=0.2)
         if pretrain_end is not None:
             ax.axvline(pretrain_end, color="gray", ls="--", lw=1)
         ax.set_xlabel("epoch (MLE epochs, then rounds of each row)")

@@ -1,8 +1,7 @@
 """Table 1 of the paper from saved runs: NLL-oracle per row over seeds, with 95% intervals and Welch's test over
 seeds of SeqGAN against each other row.
 
-Reads `<root>/seed<k>/<row>/metrics.json` as written by `experiments.sweep.run_methods` (rows: experiments/studies.py
-TABLE1), so runs made by separate invocations (one row, one seed at a time) merge into one table. Two rows come from
+Reads `<root>/seed<k>/<row>/metrics.json` as written by `experiments.sweep.run_methods` (rows: seqgan_tf/methods.py), so runs made by separate invocations (one row, one seed at a time) merge into one table. Two rows come from
 those runs' own curves: Random (the untrained G, and after one MLE epoch, where the released code logs its first
 evaluation) and MLE early-stopped (the evaluation of the MLE run with the lowest NLL-valid). Never trains.
 """
@@ -11,27 +10,26 @@ from pathlib import Path
 
 import numpy as np
 
-from ..experiments.studies import TABLE1
+from ..methods import METHODS
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from .fmt import num, p_value
 
-ROWS = ("random", "random_1", "mle", "mle_early", "ss", "ss_as_run", "pg_bleu", "pg_bleu_as_run", "seqgan")
-LABELS = {"random": "Random (untrained G)", "random_1": "Random (after 1 MLE epoch)", "mle": "MLE",
-          "mle_early": "MLE, early-stopped on NLL-valid", "ss": "SS (as intended: per-token coin)",
-          "ss_as_run": "SS (as the authors' code ran: teacher-forced)", "pg_bleu": "PG-BLEU (today's BLEU, N = 16)",
-          "pg_bleu_as_run": "PG-BLEU (as run: nltk < 3.3 BLEU, N = 1, lr 1e-3)", "seqgan": "SeqGAN"}
-# The paper's numbers, beside every row whose protocol could be the paper's (which one is unknown: PAPER.md).
-PAPER = {"random": 10.310, "random_1": 10.310, "mle": 9.038, "ss": 8.985, "ss_as_run": 8.985, "pg_bleu": 8.946,
-         "pg_bleu_as_run": 8.946, "seqgan": 8.736}
+# Rows read from other rows' curves (the MLE run's), then every method in the methods table.
+DERIVED = {"random": "Random (untrained G)", "random_1": "Random (after 1 MLE epoch)",
+           "mle_early": "MLE, early-stopped on NLL-valid"}
+ROWS = ("random", "random_1", "mle", "mle_early", *(m for m in METHODS if m != "mle"))
+LABELS = {**DERIVED, **{name: m.label for name, m in METHODS.items()}}
+# The paper's numbers, beside every row whose protocol could be the paper's (which one is unknown).
+PAPER = {"random": 10.310, "random_1": 10.310, **{name: m.paper for name, m in METHODS.items() if m.paper}}
 RELEASED_LOG = {40: 8.886, 150: 8.683}     # the released code's own log: SeqGAN's NLL-oracle after that many rounds
 
 
 def collect(root):
-    """{row: {seed: metrics}} of every finished run of a TABLE1 row under root (no entry for rows never run)."""
+    """{row: {seed: metrics}} of every finished run of a methods-table row under root (no entry for rows never run)."""
     runs = {}
     for path in sorted(Path(root).glob("seed*/*/metrics.json")):
-        if path.parent.name in TABLE1:
+        if path.parent.name in METHODS:
             m = read_json(path)
             runs.setdefault(path.parent.name, {})[m["seed"]] = m
     return runs

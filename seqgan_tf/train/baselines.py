@@ -1,5 +1,5 @@
-"""The baselines of Table 1 / Figure 2, each a replacement for SeqGAN's adversarial round, and the registry
-`ROUNDS` of every method's round (one signature: `(models, real, cfg, rng, i) -> logs`).
+"""The baselines of Table 1 / Figure 2, each a replacement for SeqGAN's adversarial round with one signature,
+`(models, real, cfg, rng, i) -> logs`; seqgan_tf/methods.py declares which method runs which.
 
 All continue from the same MLE-pretrained state as SeqGAN; a "round" is what each method's x-axis counts:
 - mle:     one more MLE epoch over the real data (continued with the pretraining optimizer).
@@ -13,9 +13,6 @@ All continue from the same MLE-pretrained state as SeqGAN; a "round" is what eac
 """
 import math
 import random
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import tensorflow as tf
 
@@ -23,7 +20,7 @@ from ..metrics.bleu import ReferenceBLEU, bleu_weights
 from ..models.language_model import draw, token_nll
 from .pretrain import mle_epoch, next_seed, supervised_epoch
 from .rollout import mc_rewards, rollout_completions
-from .seqgan import g_steps, seqgan_round, update_rollout_policy
+from .seqgan import g_steps, update_rollout_policy
 
 
 # -- scheduled sampling ----------------------------------------------------------------------------------
@@ -140,16 +137,3 @@ def pg_bleu_round(m, real, cfg, rng, i):
     logs = g_steps(m, cfg, rng, q_from_bleu)
     update_rollout_policy(m, cfg)
     return logs
-
-
-@dataclass(frozen=True)
-class Round:
-    fn: Callable                # (models, real, cfg, rng, i) -> logs
-    uses_d: bool                # has a discriminator: D pretraining runs before the rounds
-    uses_total: bool = False    # round i depends on the number of rounds, so a run cannot be extended
-
-
-ROUNDS = {"seqgan": Round(seqgan_round, uses_d=True), "mle": Round(mle_round, uses_d=False),
-          "ss": Round(ss_round, uses_d=False, uses_total=True),    # ε(i) rises to ss_max at the last round
-          "ss_as_run": Round(ss_as_run_round, uses_d=False),
-          "pg_bleu": Round(pg_bleu_round, uses_d=False)}
