@@ -29,7 +29,8 @@ from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()    # before anything imports TensorFlow
 
-from seqgan_tf import benchmark, cli, config  # noqa: E402
+from bench.generators import generator_rates  # noqa: E402
+from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.experiments import corpus  # noqa: E402
 from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
 from seqgan_tf.experiments.sweep import reuse_run, run_settings  # noqa: E402
@@ -66,7 +67,7 @@ def main(argv=None):
                           out / f"seed{seed}" / "lstm")
         if not (out / "timing.json").is_file():
             print("timing each generator side by side (MLE epoch, g-step)...")
-            write_json(out / "timing.json", benchmark.generator_rates(
+            write_json(out / "timing.json", generator_rates(
                 {g: config.replace(cfg, **o) for g, o in settings.items()}))
         run_settings(cfg, {g: o for g, o in settings.items() if not (g == "lstm" and args.lstm_from)}, seeds, out,
                      shared=None)

@@ -71,7 +71,7 @@ class Config:
                                            # 3's panels vary k after one shared D pretraining, so the two may differ
     d_negatives: int = _f(0, D)            # negatives per d-step; 0 means num_samples (official: same as positives)
     d_precision: str = _f("float32", D)    # D's convolutions and highway in "float32" or "bfloat16" (weights, output
-                                           # layer and loss stay float32); see reproduce/benchmark.py --variants
+                                           # layer and loss stay float32); see python -m bench --variants
     # --- adversarial training (Algorithm 1) ---
     adv_epochs: int = _f(200, ADVERSARIAL, extends="adversarial")   # official TOTAL_BATCH; earlier code: 800
     g_steps: int = _f(1, ADVERSARIAL)

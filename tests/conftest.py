@@ -39,6 +39,10 @@ class Smoke:
         self.d_opt.build(self.disc.trainable_variables)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs an entry point in a subprocess")
+
+
 @pytest.fixture
 def smoke():
     return Smoke()
@@ -104,6 +108,9 @@ def script(path):
     main(argv) in this process (TensorFlow is loaded already, so it costs nothing)."""
     if path == "-m seqgan_tf":
         from seqgan_tf import __main__
+        return __main__
+    if path == "-m bench":
+        from bench import __main__
         return __main__
     spec = importlib.util.spec_from_file_location("script_" + Path(path).stem, ROOT / path)
     module = importlib.util.module_from_spec(spec)

@@ -6,18 +6,19 @@ import pytest
 import tensorflow as tf
 from conftest import ROOT, Smoke, ahead, fails, run_script, script, seed
 
-from seqgan_tf.benchmark import naive_rollout_rewards
+from bench.timing import naive_rollout_rewards
 from seqgan_tf.train.rollout import rollout_rewards
 
 
 @ahead.job("test_benchmark_smoke_writes_json_and_markdown")
 def benchmark_run(tmp):
-    return tmp, run_script(ROOT / "reproduce" / "benchmark.py", "--preset", "smoke", "--repeats", "1", "--rollout-ns",
-                           "0,2", "--out", tmp)
+    return tmp, run_script("-m", "bench", "--preset", "smoke", "--repeats", "1", "--rollout-ns", "0,2", "--out", tmp,
+                           cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_benchmark_smoke_writes_json_and_markdown():
-    """reproduce/benchmark.py in a fresh process: every phase timed, the rollout comparison and its bound, the
+    """`python -m bench` in a fresh process: every phase timed, the rollout comparison and its bound, the
     evaluation's parts, the projection, rollout cost by N, as JSON and markdown."""
     out, r = ahead.result(benchmark_run)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -51,7 +52,7 @@ def test_paper_d_work_and_its_flop_floor():
     """The paper schedule's D work (the brief's ~63 M training samples, ~5 PFLOP at 81 MFLOP a sample) and the floor
     it gives at a matmul rate."""
     from seqgan_tf import config
-    from seqgan_tf.benchmark import d_forward_flops, flop_floor_s, rollout_d_flops
+    from bench.flops import d_forward_flops, flop_floor_s, rollout_d_flops
     from seqgan_tf.train.projection import d_work
     paper = config.make("paper")
     trained, scored = d_work(paper, paper.num_samples)
@@ -62,16 +63,16 @@ def test_paper_d_work_and_its_flop_floor():
     assert 0.75 < rollout_d_flops(paper) / (64 * 16 * 19 * d_forward_flops(paper)) < 0.85   # shared prefixes save
 
 
+@pytest.mark.slow
 def test_benchmark_variants_time_d_precisions_and_thread_settings(monkeypatch):
     """--variants' parts: D in float32 / XLA / bfloat16 (bfloat16's D(Y) close to float32's), and D training under a
     thread setting measured in a child process (one setting here; the script runs each of THREADINGS), as markdown."""
     from seqgan_tf import config
-    from seqgan_tf.benchmark import d_variants
-    from seqgan_tf.report.benchmark import variants_markdown
-    bench = script("reproduce/benchmark.py")
-    monkeypatch.setattr(bench, "THREADINGS", ((1, 1),))
+    from bench import variants
+    from bench.report import variants_markdown
+    monkeypatch.setattr(variants, "THREADINGS", ((1, 1),))
     cfg = config.make("smoke")
-    v = {"precision": d_variants(cfg, 1, n_batches=4), "threads": bench.thread_variants(cfg, 1)}
+    v = {"precision": variants.d_variants(cfg, 1, n_batches=4), "threads": variants.thread_variants(cfg, 1)}
     assert {"float32", "float32 + XLA", "bfloat16"} <= set(v["precision"])
     assert all(r["train_samples_per_s"] > 0 and r["infer_seqs_per_s"] > 0
                for k, r in v["precision"].items() if k not in ("bfloat16_max_abs_dprob", "matmul_gflop_per_s"))
@@ -88,7 +89,7 @@ def test_d_forward_flops_counts_every_layer():
     """d_forward_flops counts every layer: one filter of width 2 over T = 5, E = 3, F = 1 is 4 windows x 2 x 3
     multiply-adds, highway 1 x 2, output 1 x 2."""
     from seqgan_tf import config
-    from seqgan_tf.benchmark import d_forward_flops
+    from bench.flops import d_forward_flops
     cfg = config.make("smoke", seq_len=5, d_emb_dim=3, d_filter_sizes=(2,), d_num_filters=(1,))
     assert d_forward_flops(cfg) == 2 * (4 * 2 * 3) + 2 * 2 + 2 * 2
     paper = config.make("paper")                     # ≈ 27 MFLOP, as the brief's 81 MFLOP per training sample / 3
@@ -99,7 +100,7 @@ def test_rollout_d_flops_counts_only_windows_reaching_a_sampled_token():
     """Same D, B = 2, N = 3: each sequence's own 4 windows (2 x 12 FLOPs each), then per completion of block g
     (g + 1 tokens kept) the 4 - g windows that reach a sampled token, and the highway and output layers (8)."""
     from seqgan_tf import config
-    from seqgan_tf.benchmark import rollout_d_flops
+    from bench.flops import rollout_d_flops
     cfg = config.make("smoke", seq_len=5, d_emb_dim=3, d_filter_sizes=(2,), d_num_filters=(1,), batch_size=2,
                       rollout_num=3)
     assert rollout_d_flops(cfg) == 2 * 4 * 12 + 3 * 2 * ((4 + 3 + 2 + 1) * 12 + 4 * 8)
@@ -118,8 +119,8 @@ def test_named_phases_only(tmp_path, capsys):
     """--phases times just those (each with its own peak RSS), without the rollout breakdown or projection, and with
     --released the released graph's same phases beside them (or the named ones); an unknown phase is a one-line
     error."""
-    script("reproduce/benchmark.py").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
-                                           "--released", "--ops", "--out", str(tmp_path)])
+    script("-m bench").main(["--preset", "smoke", "--repeats", "1", "--phases", "mle_epoch,d_step",
+                              "--released", "--ops", "--out", str(tmp_path)])
     [js] = list(tmp_path.glob("*-smoke-phases.json"))
     result = json.loads(js.read_text())
     assert list(result["phases"]) == ["mle_epoch", "d_step"] and "rollout" not in result
@@ -138,18 +139,18 @@ def test_named_phases_only(tmp_path, capsys):
     assert 0 < ops["d_training_bound_gflop_per_s"] and ops["matmul_gflop_per_s"] > 0
     assert "Where D training's time goes" in md and "| D convolutions | 32 x 8 x 8 |" in md
     assert all(p["peak_rss_mb"] > 50 for p in result["phases"].values())
-    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
+    fails(capsys, "-m bench", "--preset", "smoke", "--phases", "mle_epoch,warp", "--out", tmp_path,
           message="unknown phase warp")
-    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "mle_epoch", "--released", "d_step",
+    fails(capsys, "-m bench", "--preset", "smoke", "--phases", "mle_epoch", "--released", "d_step",
           "--out", tmp_path, message="--released phase d_step is not among the timed phases")
-    fails(capsys, "reproduce/benchmark.py", "--preset", "smoke", "--phases", "adversarial_round", "--released",
+    fails(capsys, "-m bench", "--preset", "smoke", "--phases", "adversarial_round", "--released",
           "adversarial_round", "--out", tmp_path, message="the released code has no adversarial_round phase")
 
 
 def test_op_breakdown_files_each_operation_under_its_kind():
     """op_breakdown reads TensorFlow's profiler trace: a matmul, the two of its gradient (marked), an exp and an
     XLA-compiled function, each under its kind with its events, the kinds' seconds summing to the op time."""
-    from seqgan_tf.benchmark import op_breakdown
+    from bench.ops import op_breakdown
 
     @tf.function(jit_compile=True)
     def doubled_sine(x):
@@ -175,7 +176,8 @@ def test_released_graph_does_the_released_work():
     """The TF1 graph-mode reference the benchmark times against: its rollout keeps each prefix and samples the rest,
     its rewards are D's mean score (the last one D's score of the sequence itself), its MLE and D updates lower
     their losses."""
-    from seqgan_tf import config, released_graph
+    from bench import released_graph
+    from seqgan_tf import config
     cfg = config.make("smoke")
     ref = released_graph.ReleasedGraph(cfg, seed=3)
     try:

@@ -22,8 +22,8 @@ def _sequence_nll(model, seqs, temperature, rows, scorer):
 
 def scored_nll(labels, logits, tiny=1e-30):
     """-log softmax(logits)[label] for evaluation (no gradient), as -log of the softmax kernel's probability: oneDNN's
-    softmax on x86 makes scoring faster than the log-softmax (`token_nll`) that training needs (the benchmark times
-    both), with the same values to float32 rounding (tested). A probability below `tiny` would lose digits to
+    softmax on x86 makes scoring faster than the log-softmax (`token_nll`) that training needs (the benchmark, bench/,
+    times both), with the same values to float32 rounding (tested). A probability below `tiny` would lose digits to
     float32's denormals or underflow; those rows (if any) take `token_nll`."""
     p = tf.gather(tf.nn.softmax(logits), labels, batch_dims=1)
     nll = -tf.math.log(p)
@@ -33,7 +33,7 @@ def scored_nll(labels, logits, tiny=1e-30):
 def sequence_nll(model, seqs, batch=1000, temperature=1.0, rows=512, scorer=scored_nll):
     """Per-sequence NLL (summed over the T tokens) of seqs (N, T) under `model` (at `temperature`: its logits
     divided by it), as a numpy (N,) array, `batch` sequences per graph call. `scorer(labels, logits)` gives each
-    token's NLL (`token_nll`: training's log-softmax, which the benchmark times beside it)."""
+    token's NLL (`token_nll`: training's log-softmax, which the benchmark in bench/ times beside it)."""
     seqs, t = tf.convert_to_tensor(seqs, tf.int32), tf.constant(temperature, tf.float32)
     return np.concatenate([_sequence_nll(model, seqs[i:i + batch], t, rows, scorer).numpy()
                            for i in range(0, len(seqs), batch)])

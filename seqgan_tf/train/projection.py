@@ -1,7 +1,7 @@
 """Projected run time: time each kind of work briefly on throwaway models, then multiply by the schedule.
 
 Costs ~10-30 s, so a multi-hour run says up front how long it will take. The measured rates are also what the
-benchmark reports per phase.
+benchmark (bench/) reports per phase.
 """
 import time
 

@@ -1,59 +1,35 @@
 """Per-phase throughput, vectorised-vs-naive rollout ratio and a graph/Python time profile for a preset.
 
-    python reproduce/benchmark.py                     # quick preset (the paper's model sizes), 3 repeats
-    python reproduce/benchmark.py --preset smoke --repeats 1 --out /tmp/bench
-    python reproduce/benchmark.py --variants          # + D in float32 / XLA / bfloat16, and thread settings
-    python reproduce/benchmark.py --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
-    python reproduce/benchmark.py --ops               # + MLE and D training op by op, and their products alone
-    python reproduce/benchmark.py --released          # + the released code's graphs on the same phases: ratios
-    python reproduce/benchmark.py --released mle_epoch,rollout_pg_step   # ... on these of them only
+    python -m bench                     # quick preset (the paper's model sizes), 3 repeats
+    python -m bench --preset smoke --repeats 1 --out /tmp/bench
+    python -m bench --variants          # + D in float32 / XLA / bfloat16, and thread settings
+    python -m bench --rollout-ns 0,1,4,16,64   # + rollout cost by N (the ablation's panel c)
+    python -m bench --ops               # + MLE and D training op by op, and their products alone
+    python -m bench --released          # + the released code's graphs on the same phases: ratios
+    python -m bench --released mle_epoch,rollout_pg_step   # ... on these of them only
 
-Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the projected `paper` schedule.
+Run from the repository root. Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the
+projected `paper` schedule.
 """
 import argparse
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf.cli import quiet_tensorflow
 
 quiet_tensorflow()    # before anything imports TensorFlow
 
-from seqgan_tf import benchmark, cli, config, released_graph  # noqa: E402
-from seqgan_tf.report import benchmark as report  # noqa: E402
+from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.results import atomic_write, write_json  # noqa: E402
 from seqgan_tf.train.projection import project  # noqa: E402
 
-THREADINGS = ((0, 0), (1, 1), (2, 1), (1, 2), (2, 2))     # (intra-op, inter-op); 0 = TensorFlow's choice
+from . import flops, ops, released_graph, report, timing, variants  # noqa: E402
+
 MODEL_FIELDS = ("vocab_size", "seq_len", "emb_dim", "hidden_dim", "d_emb_dim", "d_filter_sizes", "d_num_filters",
                 "batch_size", "rollout_num")
 
 
-def thread_variants(cfg, repeats=3):
-    """D training samples/s under each (intra, inter) of THREADINGS, each in a fresh process: TensorFlow fixes its
-    thread pools when it starts."""
-    out = {}
-    for intra, inter in THREADINGS:
-        code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
-                "import tensorflow as tf; from seqgan_tf import benchmark, config; "
-                f"tf.config.threading.set_intra_op_parallelism_threads({intra}); "
-                f"tf.config.threading.set_inter_op_parallelism_threads({inter}); "
-                f"f = {{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads({json.dumps(cfg.to_dict())!r}).items()}}; "
-                f"print(benchmark.d_train_rate(config.make(f.pop('preset'), **f), {repeats}))")
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-        if r.returncode:
-            raise RuntimeError(f"threading child ({intra}, {inter}) failed: {r.stderr.strip().splitlines()[-1:]}")
-        out[f"{intra}/{inter}"] = float(r.stdout.strip().splitlines()[-1])
-        print(f"D training, intra/inter threads {intra}/{inter}: {out[f'{intra}/{inter}']:8.0f} samples/s")
-    return out
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     config.add_arguments(parser)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per phase (median reported)")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
@@ -66,7 +42,7 @@ def main(argv=None):
     parser.add_argument("--released", nargs="?", const="all", default=None, metavar="PHASES",
                         help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios; "
                              "with a comma list, on those of the timed phases only (its d-step can take minutes)")
-    parser.add_argument("--phases", default=",".join(benchmark.PHASES),
+    parser.add_argument("--phases", default=",".join(timing.PHASES),
                         help="time only these phases (comma list; default all: the projections need all)")
     parser.add_argument("--out", default="results/benchmark", help="output directory")
     args = parser.parse_args(argv)
@@ -84,13 +60,13 @@ def main(argv=None):
             raise ValueError(f"the released code has no {', '.join(sorted(set(released) - set(released_graph.PHASES)))}"
                              f" phase; it has {', '.join(released_graph.PHASES)}")
         out = cli.output_dir(args.out)
-        result = benchmark.run(cfg, args.repeats, naive=not args.no_naive, phases=phases, released=released)
+        result = timing.run(cfg, args.repeats, naive=not args.no_naive, phases=phases, released=released)
         if args.ops:
-            result["ops"] = benchmark.ops(cfg, result.get("rollout", {}).get("matmul_gflop_per_s"))
+            result["ops"] = ops.ops(cfg, result.get("rollout", {}).get("matmul_gflop_per_s"))
         for phase, r in result.get("released", {}).items():
             print(f"{phase:>20}: released graph / this library (timed alternately) = "
                   f"{r['median_s'] / r['ours_median_s']:.2f}x")
-        if set(phases) != set(benchmark.PHASES):
+        if set(phases) != set(timing.PHASES):
             name = f"{result['machine']}-{cfg.preset}-phases"
             write_json(out / f"{name}.json", result)
             if released or args.ops:
@@ -102,7 +78,7 @@ def main(argv=None):
         same_models = all(getattr(cfg, f) == getattr(paper, f) for f in MODEL_FIELDS)
         paper_proj = project(paper, result["rates"], paper.num_samples) if same_models else None
         result["paper_projected_s"] = paper_proj
-        result["paper_flop_floor_s"] = (benchmark.flop_floor_s(paper, result["rollout"]["matmul_gflop_per_s"])
+        result["paper_flop_floor_s"] = (flops.flop_floor_s(paper, result["rollout"]["matmul_gflop_per_s"])
                                         if same_models else None)
         md = report.markdown(result, paper_proj)
         if released:
@@ -110,14 +86,14 @@ def main(argv=None):
         if args.ops:
             md += report.ops_markdown(result["ops"], result["d_training"])
         if args.variants:
-            result["variants"] = {"precision": benchmark.d_variants(cfg, args.repeats),
-                                  "threads": thread_variants(cfg, args.repeats)}
+            result["variants"] = {"precision": variants.d_variants(cfg, args.repeats),
+                                  "threads": variants.thread_variants(cfg, args.repeats)}
             md += report.variants_markdown(result["variants"])
         if args.rollout_ns:
             ns = [int(n) for n in args.rollout_ns.split(",")]
             if min(ns) < 0:
                 raise ValueError(f"--rollout-ns must be N >= 0, got {args.rollout_ns}")
-            result["rollout_by_n"] = benchmark.rollout_by_n(cfg, ns, args.repeats)
+            result["rollout_by_n"] = timing.rollout_by_n(cfg, ns, args.repeats)
             md += ("\nRollout + PG step by N, side by side (0 = no rollout):\n\n| N | median s |\n|---|---|\n"
                    + "".join(f"| {n} | {t:.3f} |\n" for n, t in result["rollout_by_n"].items()))
         name = f"{result['machine']}-{cfg.preset}"

@@ -1,4 +1,4 @@
-"""The benchmark's markdown report from its result dict (reproduce/benchmark.py writes both)."""
+"""The benchmark's markdown report from its result dict (`python -m bench` writes both)."""
 
 
 def markdown(result, paper_projection=None):
@@ -72,8 +72,8 @@ def variants_markdown(v):
 
 
 def released_markdown(result):
-    """The released graph's phases (seqgan_tf/released_graph.py) beside this library's, from one run."""
-    lines = ["", "The released code's graphs (TF1 graph mode, `seqgan_tf/released_graph.py`) doing the same work in the "
+    """The released graph's phases (bench/released_graph.py) beside this library's, from one run."""
+    lines = ["", "The released code's graphs (TF1 graph mode, `bench/released_graph.py`) doing the same work in the "
              "same process, after this library's phases, each phase timed alternately (this library, the released "
              "graph, ...) so that both see the machine in the same state:", "",
              "| phase | released graph, median s | this library, median s | ratio |", "|---|---|---|---|"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from .train.projection import median_time
+from seqgan_tf.train.projection import median_time
 
 v1 = tf.compat.v1
 
@@ -211,7 +211,7 @@ class ReleasedGraph:
         self.sess.close()
 
 
-# Each of this library's benchmark phases (benchmark.PHASES) and the released graph's same work.
+# Each of this library's benchmark phases (timing.PHASES) and the released graph's same work.
 PHASES = {"oracle_sample": "oracle_samples", "mle_epoch": "mle_epoch", "nll_oracle_eval": "nll_oracle_eval",
           "d_step": "d_step", "rollout_pg_step": "g_step"}
 
