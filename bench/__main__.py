@@ -13,9 +13,9 @@ projected `paper` schedule.
 """
 import argparse
 
-from seqgan_tf.cli import quiet_tensorflow
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.results import atomic_write, write_json  # noqa: E402

@@ -17,7 +17,7 @@ from seqgan_tf.experiments.synthetic import load_oracle
 from seqgan_tf.metrics.nll import nll_oracle, sample_many, sequence_nll
 from seqgan_tf.models.language_model import token_nll
 from seqgan_tf.train.pretrain import d_step, mle_epoch
-from seqgan_tf.train.projection import median_time, project
+from seqgan_tf.train.projection import machine_tag, median_time, project
 from seqgan_tf.train.rollout import prob_real_chunked, prob_real_completions, rollout_completions, rollout_rewards
 from seqgan_tf.train.seqgan import pg_step, seqgan_round
 from seqgan_tf.train.state import State
@@ -41,23 +41,6 @@ def naive_rollout_rewards(rollout_gen, disc, seqs, n, seed):
             rewards[g - 1] += _prob_real(disc, done).numpy()
         rewards[T - 1] += _prob_real(disc, seqs).numpy()
     return rewards.T / n
-
-
-def machine_tag():
-    model = "cpu"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpus = tf.config.list_physical_devices("GPU")
-    kind = f"gpu{len(gpus)}" if gpus else f"cpu{os.cpu_count()}"
-    slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    return f"{kind}-{slug[:40]}"
 
 
 def profile(fn):

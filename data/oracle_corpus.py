@@ -8,13 +8,11 @@ The experiment itself never reads such a file: it draws the corpus from the orac
 `seed`, so the same seed gives the same corpus (this script writes exactly that corpus).
 """
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.results import write_samples  # noqa: E402

@@ -21,15 +21,13 @@ seed<k> (default out: results/cnn_generator/poems); the LSTM arm is DIR's runs, 
 are used (--preset, --seed(s) and the config flags are not). Writes <out>/poems.{md,csv,json}:
 BLEU-2 under protocols (a) and (b), Self-BLEU-2 and NLL-test after MLE and after SeqGAN, CNN vs LSTM over seeds.
 """
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
-from bench.generators import generator_rates  # noqa: E402
+from seqgan_tf.experiments.generator_speed import generator_rates  # noqa: E402
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.experiments import corpus  # noqa: E402
 from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402

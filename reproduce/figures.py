@@ -11,13 +11,10 @@ from its runs and Table 2's) and each temperature.json (the temperature sweep's
 crossing table and quality-diversity figure).
 """
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seqgan_tf import cli  # noqa: E402  (no TensorFlow anywhere below: tests/test_figures.py checks it)
-from seqgan_tf.report import plots, studies, table1, tables, temperature  # noqa: E402
+from seqgan_tf import cli  # (no TensorFlow anywhere below: tests/test_figures.py checks it)
+from seqgan_tf.report import plots, studies, table1, tables, temperature
 
 
 def main(argv=None):

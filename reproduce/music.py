@@ -12,13 +12,10 @@ Writes results/music/<preset>/table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.m
 piano_roll.png, and per seed seed<k>/ with metrics.json, curve.csv, {mle,seqgan}_tunes.txt and G's weights.
 Re-running resumes every seed.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import music  # noqa: E402

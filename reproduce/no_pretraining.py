@@ -8,13 +8,10 @@ an untrained G and untrained D, and from an untrained G with D briefly trained (
 pretraining) into <out>/seed<k>/<run>/. Writes no_pretraining.{json,csv,md} and no_pretraining.png to <out>
 (default results/no_pretraining/<preset>), with whether NLL-oracle stays near random without pretraining.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
 from seqgan_tf.experiments import studies  # noqa: E402

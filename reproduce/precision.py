@@ -9,13 +9,10 @@ the convolutions' and highway's arithmetic, `--d_precision`). Writes precision.{
 (NLL-oracle by round, final difference, seconds per round) to <out> (default results/precision/<preset>).
 The same command again resumes.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
 from seqgan_tf.experiments import studies  # noqa: E402

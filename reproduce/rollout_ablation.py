@@ -10,13 +10,10 @@ computed --repeats times per N (<out>/seed<k>/reward_variance.json). Writes roll
 rollout_ablation.png (final NLL-oracle, reward variance, seconds per round) to <out>
 (default results/rollout_ablation/<preset>). The same command again resumes.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.experiments import reward_variance, studies  # noqa: E402

@@ -13,13 +13,10 @@ Prepared data is cached under --cache (default cache/, git-ignored). Writes resu
 table3.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test), {mle,seqgan}_speeches.txt
 (one sentence a line), the generated ids and G's weights. Re-running resumes every seed.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402

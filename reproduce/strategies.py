@@ -13,13 +13,10 @@ Writes strategies.{json,csv,md} and figure3.png to <out> (default results/strate
 again resumes. --mle_from DIR continues each seed's pretraining from DIR/seed<k>/pretrain (Table 1's MLE
 pretraining of the same seed: the same run) instead of repeating the MLE epochs; D pretraining is still this study's.
 """
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()    # before anything imports TensorFlow
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
 from seqgan_tf.experiments import studies  # noqa: E402

@@ -11,13 +11,11 @@ crossing.{md,csv} under results/temperature/<preset>/ (or --out). Seeds swept be
 the same grid) and not present now are kept, so seeds can be added one session at a time. No training.
 """
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from seqgan_tf.cli import quiet_tensorflow  # noqa: E402
+from seqgan_tf import runtime
 
-quiet_tensorflow()
+runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
 from seqgan_tf.experiments import temperature as sweep  # noqa: E402

@@ -17,8 +17,8 @@ the figure, and the α at which MLE matches SeqGAN's BLEU-2.
 import argparse
 import sys
 
-from . import cli, config  # noqa: E402  (no TensorFlow yet: bad input fails in a second, --help is instant)
-from .data import corpus, sources, text  # noqa: E402
+from . import cli, config, runtime  # (no TensorFlow yet: bad input fails in a second, --help is instant)
+from .data import corpus, sources, text
 
 SHOWN = [("bleu2", "BLEU-2"), ("bleu3", "BLEU-3"), ("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"),
          ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
@@ -35,7 +35,7 @@ def train(args):
     print(f"{s['lines']} lines -> {s['train']} train / {s['test']} test; vocabulary {len(data.vocab)} "
           f"({s['tokenize']} tokens, {s['distinct_tokens'] - 1} distinct); {s['max_len']} tokens + <eos> a line, "
           f"{s['truncated_lines']} truncated; prepared in {data.path}")
-    cli.quiet_tensorflow()
+    runtime.configure()
     from .saved_model import save_model
     from .experiments.corpus import TextExperiment, configure
     from .metrics.corpus import real_data_metrics
@@ -57,7 +57,7 @@ def sample(args):
         raise ValueError(f"--temperature must be positive, got {args.temperature}")
     from .saved_model import load_model
     saved = load_model(args.dir)                 # checks the directory before TensorFlow starts
-    cli.quiet_tensorflow()
+    runtime.configure()
     import tensorflow as tf
     from .metrics.nll import sample_many
     gen = saved.generator(args.model)
@@ -77,7 +77,7 @@ def sweep(args):
     from .experiments.temperature import ALPHAS, parse_alphas
     alphas = parse_alphas(args.alphas) if args.alphas else ALPHAS
     prepared = saved.prepared_corpus()
-    cli.quiet_tensorflow()
+    runtime.configure()
     from .experiments.temperature import corpus_sweep
     from .metrics.bleu import ReferenceBLEU
     from .metrics.corpus import text_metrics

@@ -9,24 +9,6 @@ from .errors import Diverged, Interrupted, Locked
 from . import config
 
 
-def quiet_tensorflow():
-    """Import TensorFlow without its start-up lines (CUDA probing, cuInit, oneDNN notices), unless SEQGAN_VERBOSE=1.
-    TensorFlow's C++ writes them to file descriptor 2 before any log setting applies, so that descriptor points at
-    /dev/null while TensorFlow loads; errors raised by the import itself still reach the user."""
-    if os.environ.get("SEQGAN_VERBOSE") == "1" or "tensorflow" in sys.modules:
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
-
-
 @contextlib.contextmanager
 def one_line_errors():
     """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line. Every input

@@ -10,10 +10,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 ENV = dict(os.environ)        # as the session started: children never see a test's monkeypatched variables
 
-import seqgan_tf  # noqa: E402,F401  (first: it chooses TensorFlow's CPU allocator, read when TensorFlow starts)
+from seqgan_tf import runtime  # noqa: E402
+
+runtime.configure(quiet=False)    # the settings every entry point applies first (seqgan_tf/runtime.py)
 import keras  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402

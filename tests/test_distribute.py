@@ -11,7 +11,6 @@ SCRIPT = textwrap.dedent("""
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    sys.path.insert(0, sys.argv[1])
     from seqgan_tf import config
     from seqgan_tf.models import Oracle
     from seqgan_tf.train import distribute

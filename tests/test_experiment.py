@@ -117,7 +117,6 @@ def test_extending_a_finished_run_equals_the_longer_run(smoke_adv2, smoke_run, t
 # before that unit's checkpoint: the resumed run must redo the unit and not log it twice.
 KILL_AT = textwrap.dedent("""
     import os, runpy, signal, sys
-    sys.path.insert(0, {root!r})
     from seqgan_tf.experiments.base import Experiment
     stream = Experiment._stream
     def killing(self, record):

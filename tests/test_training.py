@@ -124,7 +124,7 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
 
 
 def test_fused_adam_equals_keras_adam_bit_for_bit():
-    """train/optim.Adam (one XLA pass per large dense variable, XLA capped at AVX by `import seqgan_tf`) gives
+    """train/optim.Adam (one XLA pass per large dense variable, XLA capped at AVX by `runtime.configure()`) gives
     exactly Keras's weights, with a clipped norm as G's and a sparse gradient as embeddings get."""
     import keras
     from seqgan_tf.train import optim

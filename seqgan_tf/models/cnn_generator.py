@@ -11,7 +11,7 @@ has 350,000 parameters against the LSTM G's 333,000 (both dominated by the 5,000
 
 Sampling carries, per layer, the last (k-1)·d_l + 1 inputs of that layer as its state (`step`), so a new token
 costs one position's convolutions; `complete_uncached` recomputes the whole prefix at every step instead (the
-benchmark, bench/generators.py, times both; the tests check they draw the same tokens).
+benchmark, experiments/generator_speed.py, times both; the tests check they draw the same tokens).
 """
 import keras
 import tensorflow as tf

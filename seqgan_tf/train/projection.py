@@ -3,6 +3,7 @@
 Costs ~10-30 s, so a multi-hour run says up front how long it will take. The measured rates are also what the
 benchmark (bench/) reports per phase.
 """
+import os
 import time
 
 import numpy as np
@@ -90,3 +91,21 @@ def _hms(seconds):
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def machine_tag():
+    """'cpu<cores>-<cpu model>' (or 'gpu<n>-...'): which machine a measurement in a result file ran on."""
+    model = "cpu"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = tf.config.list_physical_devices("GPU")
+    kind = f"gpu{len(gpus)}" if gpus else f"cpu{os.cpu_count()}"
+    slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"{kind}-{slug[:40]}"

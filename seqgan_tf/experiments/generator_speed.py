@@ -3,11 +3,9 @@ g-step of each, and sampling with and without the CNN's carried convolution stat
 import numpy as np
 import tensorflow as tf
 
-from seqgan_tf.experiments.synthetic import load_oracle, real_data_seed
-from seqgan_tf.models import make_generator
-from seqgan_tf.train.projection import measure_rates, median_time
-
-from .timing import machine_tag
+from ..models import make_generator
+from ..train.projection import machine_tag, measure_rates, median_time
+from .synthetic import load_oracle, real_data_seed
 
 
 def generator_rates(cfgs, rounds=2, log=print):
