@@ -1,5 +1,6 @@
 import functools
 import importlib.util
+import inspect
 import json
 import os
 import shutil
@@ -41,7 +42,27 @@ class Smoke:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs an entry point in a subprocess")
+    config.addinivalue_line("markers", "slow: runs an entry point in a subprocess (pytest -m 'not slow' skips them)")
+
+
+SUBPROCESS = ("run_script(", "ahead.result(", "subprocess.")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `slow` every test that starts a fresh Python (by its source), so `pytest -m "not slow"` is the quick
+    loop without anyone having to remember the marker."""
+    def starts_python(fn):
+        try:
+            return any(s in inspect.getsource(fn) for s in SUBPROCESS)
+        except (OSError, TypeError):
+            return False
+
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        fns = [getattr(item, "function", None)] + [d.func for defs in (fixtures.name2fixturedefs.values() if fixtures
+                                                                        else ()) for d in defs]
+        if any(fn is not None and starts_python(fn) for fn in fns):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -64,8 +85,8 @@ def run_script(*args, timeout=300, env=None, cwd=ROOT, **kwargs):
 
 class Ahead:
     """Fresh-process work started ahead of the tests that read it. `@ahead.job("test_x", ...)` registers a function
-    (its own tmp dir) -> result; when the session starts, the jobs whose tests are selected (any test of the module
-    if none is named) run one at a time in a background thread, in test order, so each child process uses the
+    (its own tmp dir) -> result; when the session starts, the jobs whose tests are selected (any slow test of the
+    module if none is named) run one at a time in a background thread, in test order, so each child process uses the
     second core while this process tests other things; `ahead.result(job)` waits for a job's result."""
 
     def __init__(self):
@@ -81,7 +102,8 @@ class Ahead:
         self.pool, self.tmp = ThreadPoolExecutor(1, thread_name_prefix="ahead"), tmp_path_factory
         for item in items:
             for fn, tests in self.jobs.items():
-                if item.module.__name__ == fn.__module__ and (not tests or item.originalname in tests):
+                named = item.originalname in tests if tests else item.get_closest_marker("slow") is not None
+                if item.module.__name__ == fn.__module__ and named:
                     self.submit(fn)
 
     def submit(self, fn):
