@@ -5,20 +5,22 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import Diverged, Interrupted, Locked
+from .errors import CheckpointError, Diverged, Interrupted, Locked
 from . import config
 
 
 @contextlib.contextmanager
 def one_line_errors():
-    """Known failures (bad config, bad input files, divergence, Ctrl-C) exit non-zero with one line. Every input
-    error, OracleFormatError and ConfigMismatch included, is a ValueError."""
+    """Known failures (bad config, bad input files, divergence, Ctrl-C, a checkpoint that cannot be written or read)
+    exit non-zero with one line. Every input error, OracleFormatError and ConfigMismatch included, is a ValueError.
+    Exit codes: 130 Ctrl-C, 3 divergence, 2 everything else (CheckpointError included)."""
     try:
         yield
     except Interrupted as e:
         print(f"interrupted: {e}", file=sys.stderr)
         sys.exit(130)
-    except (ValueError, Diverged, Locked, FileNotFoundError, PermissionError, NotADirectoryError) as e:
+    except (ValueError, Diverged, Locked, CheckpointError, FileNotFoundError, PermissionError,
+            NotADirectoryError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2 if not isinstance(e, Diverged) else 3)
 

@@ -16,3 +16,8 @@ class Interrupted(Exception):
 
 class Locked(RuntimeError):
     """Another process is running in the same run directory."""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be written (disk full, over quota) or none of a run's kept checkpoints can be read; the
+    message names the directory or file and what to do."""

@@ -1,15 +1,17 @@
-"""The runner's lock and divergence check, and when a checkpoint may be resumed by another config (state.check_resume,
-from the scopes declared in config.py)."""
+"""The runner's lock and divergence check, when a checkpoint may be resumed by another config (state.check_resume,
+from the scopes declared in config.py), and checkpoint faults (a full disk, an unreadable checkpoint) in one line."""
+import errno
 import json
 import math
 import os
 
 import pytest
+import tensorflow as tf
 
-from seqgan_tf import config
-from seqgan_tf.errors import ConfigMismatch, Diverged, Locked
+from seqgan_tf import cli, config
+from seqgan_tf.errors import CheckpointError, ConfigMismatch, Diverged, Locked
 from seqgan_tf.train import loop
-from seqgan_tf.train.state import check_resume
+from seqgan_tf.train.state import Checkpoints, State, check_resume
 
 SMOKE = config.make("smoke")
 FINISHED = [4, 2, 4]                  # units done per phase of a finished smoke run
@@ -101,3 +103,90 @@ def test_a_shared_pretraining_ignores_adversarial_and_method_fields_but_not_the_
         check_resume(saved(adv_epochs=0), config.replace(mine, d_negatives=64), [4, 2, 0], True)
     with pytest.raises(ConfigMismatch, match="pretrain_g_epochs: 4 there, 6 now"):       # shared: never extended
         check_resume(saved(adv_epochs=0), config.replace(mine, pretrain_g_epochs=6), [4, 2, 0], True)
+
+
+# -- checkpoint faults ----------------------------------------------------------------------------------------------
+def checkpoints_with(run_dir, dones):
+    """A smoke State saved once per entry of `dones` (units done per phase) in `run_dir`: (state, Checkpoints)."""
+    state = State.build(SMOKE)
+    ckpts = Checkpoints(state, run_dir)
+    for done in dones:
+        state.done.assign(done)
+        ckpts.save(json.loads(state.history.numpy()))
+    return state, ckpts
+
+
+def truncate(prefix):
+    data = prefix.parent / f"{prefix.name}.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:data.stat().st_size // 2])
+    return data
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_an_unreadable_checkpoint_falls_back_to_the_previous_one(tmp_path, capsys, shared):
+    """A truncated newest checkpoint is skipped with a one-line warning naming its file; the previous kept one is
+    restored (from the run's own directory, or from a shared pretraining's)."""
+    src = tmp_path / ("pre" if shared else "run")
+    checkpoints_with(src, [[1, 0, 0], [2, 0, 0]])
+    data = truncate(src / "checkpoints" / "ckpt-2")
+    capsys.readouterr()
+    state = State.build(SMOKE)
+    latest, was_shared, _ = Checkpoints(state, tmp_path / "run", init_from=src if shared else None).restore()
+    err = capsys.readouterr().err
+    assert latest.endswith("ckpt-1") and was_shared == shared and list(state.done.numpy()) == [1, 0, 0]
+    warning, = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert str(data) in warning and "Traceback" not in err
+
+
+def test_no_readable_checkpoint_stops_in_one_line_naming_the_file(tmp_path):
+    checkpoints_with(tmp_path, [[1, 0, 0], [2, 0, 0]])
+    newest = truncate(tmp_path / "checkpoints" / "ckpt-2")
+    truncate(tmp_path / "checkpoints" / "ckpt-1")
+    with pytest.raises(CheckpointError) as e:
+        Checkpoints(State.build(SMOKE), tmp_path).restore()
+    message = str(e.value)
+    assert str(newest) in message and f"delete {tmp_path / 'checkpoints'}" in message and "\n" not in message
+
+
+def test_a_config_mismatch_is_not_taken_for_an_unreadable_checkpoint(tmp_path):
+    checkpoints_with(tmp_path, [[1, 0, 0]])
+    with pytest.raises(ConfigMismatch):
+        Checkpoints(State.build(config.replace(SMOKE, seq_len=SMOKE.seq_len + 1)), tmp_path).restore()
+
+
+@pytest.mark.parametrize("where", ["manager", "config.json"])
+def test_a_full_disk_stops_in_one_line_leaving_the_last_complete_checkpoint(tmp_path, monkeypatch, where):
+    """ENOSPC while saving (TensorFlow's ResourceExhaustedError from the checkpoint writer, or an OSError writing
+    config.json) raises CheckpointError naming the directory; no partial file is left and the previous checkpoint
+    still resumes."""
+    state, ckpts = checkpoints_with(tmp_path, [[1, 0, 0]])
+    ckpt_dir = tmp_path / "checkpoints"
+    before = sorted(p.name for p in ckpt_dir.iterdir())
+    if where == "manager":
+        def full(checkpoint_number):     # what a writer interrupted by a full disk may leave
+            (ckpt_dir / f"ckpt-{checkpoint_number}_temp").mkdir()
+            (ckpt_dir / f"ckpt-{checkpoint_number}_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x")
+            (ckpt_dir / f"ckpt-{checkpoint_number}.data-00000-of-00001").write_bytes(b"x")
+            raise tf.errors.ResourceExhaustedError(None, None, "ckpt: No space left on device")
+        monkeypatch.setattr(ckpts.manager, "save", full)
+    else:
+        def fsync(fd):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        monkeypatch.setattr("seqgan_tf.results.os.fsync", fsync)
+    state.done.assign([2, 0, 0])
+    with pytest.raises(CheckpointError) as e:
+        ckpts.save(json.loads(state.history.numpy()))
+    message = str(e.value)
+    assert str(ckpt_dir) in message and "free some space" in message and "\n" not in message
+    assert sorted(p.name for p in ckpt_dir.iterdir()) == before
+    monkeypatch.undo()
+    fresh = State.build(SMOKE)
+    assert Checkpoints(fresh, tmp_path).restore()[0].endswith("ckpt-1") and list(fresh.done.numpy()) == [1, 0, 0]
+
+
+def test_a_checkpoint_error_exits_in_one_line(capsys):
+    with pytest.raises(SystemExit) as e:
+        with cli.one_line_errors():
+            raise CheckpointError("the disk filled while writing a checkpoint to runs/a/checkpoints")
+    assert e.value.code == 2
+    assert capsys.readouterr().err == "error: the disk filled while writing a checkpoint to runs/a/checkpoints\n"
