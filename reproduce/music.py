@@ -19,7 +19,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import music  # noqa: E402
-from seqgan_tf.experiments.corpus import MusicExperiment, configure  # noqa: E402
+from seqgan_tf.experiments.corpus import CorpusTask, configure  # noqa: E402
+from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.metrics.corpus import MusicMetrics, held_out_metrics  # noqa: E402
 from seqgan_tf.report import plots, tables  # noqa: E402
 
@@ -38,8 +39,8 @@ def main(argv=None):
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
         metrics = MusicMetrics(data.test)
-        runs = [MusicExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, metrics=metrics).run()
-                for seed in seeds]
+        runs = [run(c, CorpusTask(c, data, metrics=metrics, kind="tunes"), out / f"seed{c.seed}")
+                for c in (config.replace(cfg, seed=seed) for seed in seeds)]
         real = held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
         tables.write_table(out, tables.table(runs, real, tables.MUSIC_COLUMNS, tables.PAPER["music"], "music"),
                        f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "

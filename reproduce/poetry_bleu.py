@@ -23,7 +23,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.experiments.corpus import CorpusExperiment, configure, rescore  # noqa: E402
+from seqgan_tf.experiments.corpus import CorpusTask, configure, rescore  # noqa: E402
+from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.metrics.corpus import PoemMetrics  # noqa: E402
 from seqgan_tf.report.tables import table2, write_table  # noqa: E402
 
@@ -44,8 +45,8 @@ def main(argv=None):
         if args.rescore:
             runs = rescore(out, metrics, poetry.unrender)
         else:
-            runs = [CorpusExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, poetry.render,
-                                     metrics=metrics).run() for seed in seeds]
+            runs = [run(c, CorpusTask(c, data, poetry.render, metrics), out / f"seed{c.seed}")
+                    for c in (config.replace(cfg, seed=seed) for seed in seeds)]
         write_table(out, table2(runs, metrics.real()), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")

@@ -20,7 +20,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus import SpeechExperiment, configure  # noqa: E402
+from seqgan_tf.experiments.corpus import CorpusTask, configure  # noqa: E402
+from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.metrics.corpus import ProtocolMetrics  # noqa: E402
 from seqgan_tf.report.tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 
@@ -35,8 +36,8 @@ def main(argv=None):
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "speeches", cfg)
         metrics = ProtocolMetrics(data, cfg.split_seed)
-        runs = [SpeechExperiment(config.replace(cfg, seed=seed), out / f"seed{seed}", data, speeches.render,
-                                 metrics=metrics).run() for seed in seeds]
+        runs = [run(c, CorpusTask(c, data, speeches.render, metrics, kind="speeches"), out / f"seed{c.seed}")
+                for c in (config.replace(cfg, seed=seed) for seed in seeds)]
         s = data.stats
         write_table(out, table(runs, metrics.real(), SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
                     f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "

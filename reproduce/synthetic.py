@@ -23,7 +23,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.methods import METHODS, parse as parse_methods  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
-from seqgan_tf.experiments.synthetic import SyntheticExperiment  # noqa: E402
+from seqgan_tf.experiments.synthetic import OracleTask  # noqa: E402
+from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.report import plots, table1  # noqa: E402
 from seqgan_tf.experiments.temperature import write_early_stopped_samples  # noqa: E402
 from seqgan_tf.results import gzip_first_seed_samples  # noqa: E402
@@ -43,7 +44,7 @@ def main(argv=None):
             raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
         out = cli.output_dir(args.out or Path("results/synthetic") / cfg.preset)
         if methods is None:
-            n = SyntheticExperiment(cfg, out).run()["nll_oracle"]
+            n = run(cfg, OracleTask(cfg), out)["nll_oracle"]
             plots.nll_curve(out / "metrics.json", out / "nll_curve.png")
             print(f"NLL-oracle: random init {n['random_init']:.3f}, after MLE {n['after_mle']:.3f}, "
                   f"final {n['final']:.3f} (best {n['best']:.3f} at epoch {n['best_epoch']}); "

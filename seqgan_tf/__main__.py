@@ -37,10 +37,11 @@ def train(args):
           f"{s['truncated_lines']} truncated; prepared in {data.path}")
     runtime.configure()
     from .saved_model import save_model
-    from .experiments.corpus import TextExperiment, configure
+    from .experiments.corpus import CorpusTask, configure
+    from .train.run import run
     from .metrics.corpus import real_data_metrics
     cfg = configure(cfg, data)
-    metrics = TextExperiment(cfg, out, data, lambda toks: corpus.detokenize(toks, args.tokenize)).run()
+    metrics = run(cfg, CorpusTask(cfg, data, lambda toks: corpus.detokenize(toks, args.tokenize), kind="text"), out)
     save_model(out, cfg, data, metrics)
     rows = {**metrics["models"], "real (test vs train)": real_data_metrics(data)}
     print("\n| model | " + " | ".join(h for _, h in SHOWN) + " |\n" + "|---" * (len(SHOWN) + 1) + "|")

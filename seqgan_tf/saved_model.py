@@ -1,6 +1,6 @@
 """The saved model of `python -m seqgan_tf train`, which a later `python -m seqgan_tf sample` reads.
 
-`save_model` writes, after training (experiments.corpus.TextExperiment), DIR/vocab.txt and DIR/model.json (last,
+`save_model` writes, after training (train/run.py on experiments.corpus.CorpusTask), DIR/vocab.txt and DIR/model.json (last,
 so its presence marks a finished run): the format version, the whole config, the corpus options and the weight
 files the experiment already wrote ({mle,seqgan}_generator.weights.h5).
 `load_model` refuses, in one line, a directory that is missing, unfinished, of another format version, or whose
@@ -26,7 +26,7 @@ GENERATOR_FIELDS = ("vocab_size", "emb_dim", "hidden_dim", "seq_len", "start_tok
 
 
 def save_model(out, cfg, data, metrics) -> Path:
-    """vocab.txt and model.json in `out`, beside the weights TextExperiment wrote; returns model.json's path."""
+    """vocab.txt and model.json in `out`, beside the weights the run wrote; returns model.json's path."""
     out = Path(out)
     data.vocab.save(out / "vocab.txt")
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "config": cfg.to_dict(), "vocab": "vocab.txt",

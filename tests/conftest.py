@@ -186,20 +186,25 @@ def copy_run(src, dst):
     return dst
 
 
+def run_oracle(cfg, out, **kwargs):
+    """train/run.py:run of cfg on the oracle task, without progress bars."""
+    from seqgan_tf.experiments.synthetic import OracleTask
+    from seqgan_tf.train.run import run
+    return run(cfg, OracleTask(cfg), out, progress=False, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     """The smoke preset, straight through (4 MLE epochs, 2 D steps, 4 rounds), in-process: (out dir, metrics)."""
-    from seqgan_tf.experiments.synthetic import SyntheticExperiment
     out = tmp_path_factory.mktemp("smoke_run")
-    return out, SyntheticExperiment(config.make("smoke"), out, progress=False).run()
+    return out, run_oracle(config.make("smoke"), out)
 
 
 @pytest.fixture(scope="session")
 def smoke_adv2(tmp_path_factory):
     """The smoke preset stopped after 2 of its 4 rounds (extended by one test, the plain SeqGAN run of another)."""
-    from seqgan_tf.experiments.synthetic import SyntheticExperiment
     out = tmp_path_factory.mktemp("smoke_adv2")
-    return out, SyntheticExperiment(config.make("smoke", adv_epochs=2), out, progress=False).run()
+    return out, run_oracle(config.make("smoke", adv_epochs=2), out)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,13 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import ROOT, ahead, copy_run, fails, jsonl, main, read_results, run_script, without_times
+from conftest import ROOT, ahead, copy_run, fails, jsonl, main, read_results, run_oracle, run_script, without_times
 from test_models import random_params
 
 from seqgan_tf import config
 from seqgan_tf.errors import ConfigMismatch
-from seqgan_tf.experiments.base import Experiment
-from seqgan_tf.experiments.synthetic import SyntheticExperiment
+from seqgan_tf.experiments.synthetic import OracleTask
+from seqgan_tf.train.run import Stream
 
 SCRIPT = "reproduce/synthetic.py"
 SMOKE = config.make("smoke")
@@ -88,15 +88,15 @@ def test_rerun_of_a_finished_run_recomputes_it_and_refuses_another_config(smoke_
     run = copy_run(out, tmp_path / "run")
     saved = run / "checkpoints" / "config.json"
     saved.write_text(json.dumps({k: v for k, v in json.loads(saved.read_text()).items() if k != "end_token"}))
-    again = SyntheticExperiment(SMOKE, run, progress=False).run()
+    again = run_oracle(SMOKE, run)
     assert again["resumed_from"] == [4, 2, 4] and again["curve"] == m["curve"]
     assert read_results(run)[1:] == read_results(out)[1:]
     assert without_times(jsonl(run)) == without_times(jsonl(out))
     with pytest.raises(ConfigMismatch, match="end_token: -1 there, 3 now") as e:
-        SyntheticExperiment(config.replace(SMOKE, end_token=3), run, progress=False).run()
+        run_oracle(config.replace(SMOKE, end_token=3), run)
     assert "\n" not in str(e.value)
     with pytest.raises(ConfigMismatch, match="pretrain_g_epochs: 4 there, 5 now — cannot change once"):
-        SyntheticExperiment(config.replace(SMOKE, pretrain_g_epochs=5), run, progress=False).run()
+        run_oracle(config.replace(SMOKE, pretrain_g_epochs=5), run)
 
 
 def test_extending_a_finished_run_equals_the_longer_run(smoke_adv2, smoke_run, tmp_path, capsys):
@@ -117,13 +117,13 @@ def test_extending_a_finished_run_equals_the_longer_run(smoke_adv2, smoke_run, t
 # before that unit's checkpoint: the resumed run must redo the unit and not log it twice.
 KILL_AT = textwrap.dedent("""
     import os, runpy, signal, sys
-    from seqgan_tf.experiments.base import Experiment
-    stream = Experiment._stream
+    from seqgan_tf.train.run import Stream
+    write = Stream.write
     def killing(self, record):
-        stream(self, record)
+        write(self, record)
         if (record["phase"], record["step"]) == ("adversarial", {step}):
             os.kill(os.getpid(), signal.SIGKILL)
-    Experiment._stream = killing
+    Stream.write = killing
     sys.argv = ["synthetic.py", *{argv!r}]
     runpy.run_path({script!r}, run_name="__main__")
 """)
@@ -131,14 +131,14 @@ KILL_AT = textwrap.dedent("""
 
 def _interrupt_at(monkeypatch, step):
     """Ctrl-C (a real SIGINT to this process) right after adversarial round `step` is logged."""
-    stream = Experiment._stream
+    write = Stream.write
 
     def interrupting(self, record):
-        stream(self, record)
+        write(self, record)
         if (record["phase"], record["step"]) == ("adversarial", step):
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(Experiment, "_stream", interrupting)
+    monkeypatch.setattr(Stream, "write", interrupting)
 
 
 def test_ctrl_c_then_kill_9_then_resume_is_exact(smoke_run, tmp_path, capsys, monkeypatch):
@@ -181,10 +181,9 @@ def test_nan_loss_stops_with_phase_and_step_and_keeps_last_checkpoint(tmp_path, 
         return tf.constant(float("nan")) if len(calls) == 3 else loss
 
     monkeypatch.setattr(seqgan, "mle_epoch", poisoned)
-    exp = SyntheticExperiment(SMOKE, tmp_path, progress=False)
     with pytest.raises(Diverged, match="MLE pretraining loss is nan at step 3"):
-        exp.run()
-    assert exp.checkpoints.manager.latest_checkpoint.endswith("ckpt-2")     # epochs 1-2 kept, epoch 3 never saved
+        run_oracle(SMOKE, tmp_path)
+    assert tf.train.latest_checkpoint(tmp_path / "checkpoints").endswith("ckpt-2")   # epochs 1-2 kept, not 3
     assert not (tmp_path / "metrics.json").exists()
 
 
@@ -252,6 +251,6 @@ def test_oracle_corpus_export_is_the_training_corpus(tmp_path):
     assert r.returncode == 0, r.stderr[-1500:]
     written = np.loadtxt(path, dtype=np.int64)
     np.testing.assert_array_equal(written, load_oracle(SMOKE).sample(SMOKE.num_samples, real_data_seed(SMOKE)).numpy())
-    exp = SyntheticExperiment(config.replace(SMOKE, real_data=str(path)), tmp_path / "run",
-                              progress=False)
-    np.testing.assert_array_equal(exp.load_real().numpy(), written)
+    cfg = config.replace(SMOKE, real_data=str(path))
+    real = OracleTask(cfg).real_data(cfg)
+    np.testing.assert_array_equal(real.numpy(), written)

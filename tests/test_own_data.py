@@ -13,7 +13,7 @@ from conftest import ROOT, fails, main, run_script, seed
 from seqgan_tf import config, saved_model
 from seqgan_tf.data import corpus, text
 from seqgan_tf.models import Generator
-from seqgan_tf.experiments.corpus import TextExperiment, configure
+from seqgan_tf.experiments.corpus import CorpusTask, configure
 
 FIXTURE = ROOT / "tests" / "fixtures" / "sentences.txt"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
@@ -98,13 +98,13 @@ def test_bleu_compares_text_without_padding(tmp_path):
     data = prepare(tmp_path)
     cfg = configure(config.make("smoke"), data)
     assert cfg.end_token == data.vocab.index[corpus.END] and cfg.seq_len == data.seq_len
-    exp = TextExperiment(cfg, tmp_path / "run", data, progress=False)
+    task = CorpusTask(cfg, data, kind="text")
     padded, line = data.encoded("test")[0], data.unpadded("test")[0]
     assert data.decode(padded) == line and corpus.END not in line
     # a test line scores BLEU 1 against the references only if they hold it without padding (else the brevity
     # penalty of the padded reference length), and a hypothesis with an end token appended scores less
-    assert exp.metrics([line])["bleu2"] == pytest.approx(1.0)
-    assert exp.metrics([line + [corpus.END]])["bleu2"] < 1.0
+    assert task.metrics([line])["bleu2"] == pytest.approx(1.0)
+    assert task.metrics([line + [corpus.END]])["bleu2"] < 1.0
 
 
 # -- sampling: end token and temperature ---------------------------------------------------------------------

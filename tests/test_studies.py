@@ -256,14 +256,13 @@ def test_shared_pretraining_refuses_settings_that_change_it(ablation):
     pretraining it did not have."""
     from seqgan_tf import config
     from seqgan_tf.errors import ConfigMismatch
-    from seqgan_tf.experiments.synthetic import SyntheticExperiment
+    from conftest import run_oracle
     cfg = config.make("smoke", adv_epochs=2, checkpoint_every=1000)
     pre = ablation / "seed0" / "pretrain"
     with pytest.raises(ConfigMismatch, match="d_negatives: 0 there, 100 now"):
-        SyntheticExperiment(config.replace(cfg, d_negatives=100), ablation / "bad", progress=False,
-                            init_from=pre).run()
+        run_oracle(config.replace(cfg, d_negatives=100), ablation / "bad", init_from=pre)
     with pytest.raises(ConfigMismatch, match="pretrain_d_epochs"):        # k changed, D pretraining epochs with it
-        SyntheticExperiment(config.replace(cfg, d_epochs=3), ablation / "bad2", progress=False, init_from=pre).run()
+        run_oracle(config.replace(cfg, d_epochs=3), ablation / "bad2", init_from=pre)
     assert not (ablation / "bad" / "metrics.json").exists()
 
 

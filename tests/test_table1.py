@@ -46,7 +46,7 @@ def test_pooled_statistics_equal_the_concatenation():
 
 # -- table and figure from saved files ------------------------------------------------------------------------
 def fake_run(root, method, seed, pre_curve, after, per_seq):
-    """A minimal metrics.json as SyntheticExperiment writes it: 4 MLE epochs, then 4 rounds of `method`."""
+    """A minimal metrics.json as a synthetic run writes it: 4 MLE epochs, then 4 rounds of `method`."""
     curve = [{"phase": "pretrain_g", "epoch": e, "nll_oracle": v, "nll_test": v + 1} for e, v in pre_curve]
     curve += [{"phase": "adversarial", "epoch": 4 + 2 * (i + 1), "nll_oracle": v, "nll_test": v + 1}
               for i, v in enumerate(after)]

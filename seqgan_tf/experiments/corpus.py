@@ -1,7 +1,7 @@
 """Experiments on a real corpus (paper §5: poems, Table 2; music, Table 4; your own text): the NLL-test curve, and
 generated samples scored by a metric set at the two points the tables compare.
 
-`CorpusExperiment` runs the same resumable schedule as the synthetic one on a `PreparedCorpus`. The curve metric is
+`CorpusTask` runs the same resumable schedule as the synthetic one on a `PreparedCorpus`. The curve metric is
 NLL-test (cheap, every eval_every). At the end of MLE pretraining ("mle") and of adversarial training ("seqgan") it
 also generates as many samples as the test set, scores them with `metrics` (default: metrics/corpus.text_metrics
 against the test set) and keeps those samples and G's weights. MLE and NLL-test see the padding of a
@@ -22,7 +22,7 @@ from ..metrics.nll import nll_test, sample_many
 from ..report.tables import MODELS, read_samples, seed_metrics
 from ..results import atomic_write, read_json, write_json, write_samples
 from .sweep import finished_run
-from .base import Experiment
+from ..train.run import eval_seed, run
 
 
 def configure(cfg, data):
@@ -39,59 +39,70 @@ def configure(cfg, data):
                               d_filter_sizes=tuple(w for w, _ in windows), d_num_filters=tuple(n for _, n in windows))
 
 
-class CorpusExperiment(Experiment):
-    """MLE then SeqGAN on `data` (a corpus.PreparedCorpus); `render(tokens)` formats one sample for reading, and
-    the samples go to `<model>_<text_name>.txt`, separated by `text_sep`; `metrics(list of token lists) -> dict`
-    scores them."""
-    experiment = "corpus"
-    text_name, text_sep = "poems", "\n\n"
+# What each kind of corpus is called in metrics.json, its samples' file name, and how samples are separated there.
+KINDS = {"poems": ("corpus", "poems", "\n\n"),          # quatrains (Table 2)
+         "tunes": ("music", "tunes", "\n\n"),           # Nottingham tunes (Table 4): pass metrics=MusicMetrics
+         "speeches": ("speeches", "speeches", "\n"),     # Obama speeches (Table 3): pass metrics=ProtocolMetrics
+         "text": ("text", "text", "\n")}                 # your own text (`python -m seqgan_tf train`)
 
-    def __init__(self, cfg, out_dir, data, render=" ".join, progress=True, log=None, metrics=None):
+
+class CorpusTask:
+    """A real corpus as a task for train/run.py: `data` (a corpus.PreparedCorpus) is the real data, NLL-test the
+    curve. At the end of MLE pretraining ("mle") and of the rounds ("seqgan") it also generates as many samples as
+    the test set, scores them with `metrics(list of token lists) -> dict` (default: BLEU and Self-BLEU against the
+    test set) and keeps them (`<model>_<kind>.txt`, each rendered by `render(tokens)`) with G's weights."""
+    keep_best = None
+
+    def __init__(self, cfg, data, render=" ".join, metrics=None, kind="poems"):
         if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
             raise ValueError("cfg does not match the corpus: build it with experiments.corpus.configure(cfg, data)")
-        self.data, self.render = data, render
+        if kind not in KINDS:
+            raise ValueError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
+        self.cfg, self.data, self.render = cfg, data, render
+        self.name, self.text_name, self.text_sep = KINDS[kind]
         self.test = data.encoded("test")
         if metrics is None:
             references = ReferenceBLEU(data.unpadded("test"), max_n=4)
             metrics = lambda hyps: text_metrics(hyps, references)   # noqa: E731
         self.metrics = metrics
-        super().__init__(cfg, out_dir, progress, log)
 
-    def load_real(self):
+    def real_data(self, cfg, hist=None):
         return tf.constant(self.data.encoded("train"))
 
-    def score_generator(self, gen, epoch):
+    def score(self, gen, epoch):
         return {"nll_test": nll_test(gen, self.test)}
 
-    def score(self, epoch):
-        metrics = super().score(epoch)
+    def evaluate(self, gen, epoch, hist, out):
+        metrics = self.score(gen, epoch)
         ends = {"mle": self.cfg.pretrain_g_epochs, "seqgan": self.cfg.pretrain_g_epochs + self.cfg.adv_epochs}
         for model in (m for m in MODELS if ends[m] == epoch):
-            self.hist.setdefault("models", {})[model] = {**metrics, **self.keep_model(model, epoch)}
+            hist.setdefault("models", {})[model] = {**metrics, **self.keep_model(gen, model, epoch, out)}
         return metrics
 
-    def keep_model(self, model, epoch):
+    def keep_model(self, gen, model, epoch, out):
         """Generate, score and save `model`'s samples and weights (seeded by (seed, epoch): a resumed run rewrites
         the same files). The metrics go into the checkpointed history, so they survive a resume."""
-        gen = self.state.models.gen
         n = self.cfg.bleu_samples or len(self.data.test)
-        ids = sample_many(gen, n, self.eval_seed(epoch))
+        ids = sample_many(gen, n, eval_seed(self.cfg, epoch))
         hyps = [self.data.decode(row) for row in ids]
-        write_samples(self.out / f"{model}_samples.txt", ids)
-        atomic_write(self.out / f"{model}_{self.text_name}.txt", self.text_sep.join(map(self.render, hyps)) + "\n")
-        tmp = self.out / f".{model}_generator.tmp{os.getpid()}.weights.h5"   # Keras insists on this suffix
+        write_samples(out / f"{model}_samples.txt", ids)
+        atomic_write(out / f"{model}_{self.text_name}.txt", self.text_sep.join(map(self.render, hyps)) + "\n")
+        tmp = out / f".{model}_generator.tmp{os.getpid()}.weights.h5"   # Keras insists on this suffix
         gen.save_weights(tmp)
-        os.replace(tmp, self.out / f"{model}_generator.weights.h5")
+        os.replace(tmp, out / f"{model}_generator.weights.h5")
         return {"epoch": epoch, "n_generated": n, **self.metrics(hyps)}
 
-    def summary(self, curve):
+    def summary(self, cfg, curve, hist):
         best = min(curve, key=lambda c: c["nll_test"])
         return {
             "data": self.data.stats,
-            "models": self.hist["models"],
+            "models": hist["models"],
             "nll_test": {"random_init": curve[0]["nll_test"], "final": curve[-1]["nll_test"],
                          "best": best["nll_test"], "best_epoch": best["epoch"]},
         }
+
+    def write_extra(self, out):
+        pass
 
 
 def rescore(out_dir, metrics, parse, text_name="poems"):
@@ -108,24 +119,6 @@ def rescore(out_dir, metrics, parse, text_name="poems"):
     if not runs:
         raise FileNotFoundError(f"no seed<k>/metrics.json under {out_dir} to score again")
     return runs
-
-
-class MusicExperiment(CorpusExperiment):
-    """Nottingham tunes (Table 4): samples in {mle,seqgan}_tunes.txt; pass metrics=MusicMetrics(test)."""
-    experiment = "music"
-    text_name = "tunes"
-
-
-class SpeechExperiment(CorpusExperiment):
-    """Obama speeches (Table 3): one sentence a line in {mle,seqgan}_speeches.txt; pass metrics=ProtocolMetrics."""
-    experiment = "speeches"
-    text_name, text_sep = "speeches", "\n"
-
-
-class TextExperiment(CorpusExperiment):
-    """Your own text (`python -m seqgan_tf train`): one line of text per sample, in {mle,seqgan}_text.txt."""
-    experiment = "text"
-    text_name, text_sep = "text", "\n"
 
 
 def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True):
@@ -150,6 +143,6 @@ def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True)
         for c in cfgs:
             # A finished seed is taken as it is: its checkpoints are not committed, so running it would train it anew.
             cfg, run_dir = config_lib.replace(c, **overrides), out_dir / name / f"seed{c.seed}"
-            runs[name].append(finished_run(cfg, run_dir) or CorpusExperiment(
-                cfg, run_dir, data, poetry.render, progress=progress, metrics=metrics).run())
+            runs[name].append(finished_run(cfg, run_dir) or run(
+                cfg, CorpusTask(cfg, data, poetry.render, metrics), run_dir, progress=progress))
     return runs

@@ -5,13 +5,14 @@ reward computation R times with different seeds and taking the variance across t
 the estimator (expected to fall as 1/N). "No rollout" (N = 0) has none, but it is a different, biased quantity:
 its gap to a many-completion estimate is reported beside the variance.
 """
+import keras
 import numpy as np
 import tensorflow as tf
 
 from ..results import read_json, write_json
 from ..train.rollout import repeated_rewards
+from ..train.state import Checkpoints, State
 from .sweep import pretrain_config
-from .synthetic import SyntheticExperiment
 
 
 def reward_spread(rollout_gen, disc, seqs, ns, repeats, seed, chunk=4096):
@@ -33,10 +34,12 @@ def reward_spread(rollout_gen, disc, seqs, ns, repeats, seed, chunk=4096):
 def measure(cfg, pre_dir, ns, repeats, batch):
     """reward_spread on the models of a finished shared pretraining (MLE G and pretrained D, as every setting of
     the ablation starts adversarial training) in pre_dir, on `batch` sequences G samples with a fixed seed."""
-    exp = SyntheticExperiment(pretrain_config(cfg, with_d=True), pre_dir, progress=False, log=lambda *_: None)
-    if not exp.restore():
+    pre_cfg = pretrain_config(cfg, with_d=True)
+    keras.utils.set_random_seed(pre_cfg.seed)          # as train/run.py builds a run's models
+    state = State.build(pre_cfg)
+    if Checkpoints(state, pre_dir).restore()[0] is None:
         raise FileNotFoundError(f"no pretraining checkpoint in {pre_dir}")
-    gen, disc = exp.state.models.gen, exp.state.models.disc
+    gen, disc = state.models.gen, state.models.disc
     seqs = gen.sample(batch, tf.constant([cfg.seed, 7], tf.int64))
     return reward_spread(gen, disc, seqs, ns, repeats, [cfg.seed, 8], cfg.rollout_chunk)
 

@@ -10,7 +10,8 @@ from .. import config as config_lib
 from ..errors import ConfigMismatch
 from ..results import read_json, write_json
 from ..methods import METHODS
-from .synthetic import SyntheticExperiment
+from ..train.run import run
+from .synthetic import OracleTask
 
 
 def pretrain_config(cfg, with_d=False):
@@ -41,12 +42,12 @@ def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=No
             src = Path(mle_from) / f"seed{seed}" / "pretrain" if mle_from else None
             if src is not None and not (src / "metrics.json").is_file():
                 raise FileNotFoundError(f"no finished MLE pretraining in {src} to continue from")
-            SyntheticExperiment(pretrain_config(seed_cfg, shared == "mle+d"), pre_dir, progress, log,
-                                init_from=src).run()
+            pre_cfg = pretrain_config(seed_cfg, shared == "mle+d")
+            run(pre_cfg, OracleTask(pre_cfg), pre_dir, progress, log, init_from=src)
         for name, overrides in settings.items():
             s_cfg = config_lib.replace(seed_cfg, **overrides)
-            results[seed, name] = SyntheticExperiment(s_cfg, root / f"seed{seed}" / name, progress, log,
-                                                      init_from=pre_dir).run()
+            results[seed, name] = run(s_cfg, OracleTask(s_cfg), root / f"seed{seed}" / name, progress, log,
+                                      init_from=pre_dir)
     return results
 
 

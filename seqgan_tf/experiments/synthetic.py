@@ -11,7 +11,7 @@ from ..data import sources
 from ..metrics.nll import nll_oracle, nll_test
 from ..models import Oracle
 from ..results import atomic_write, write_samples
-from .base import Experiment
+from ..train.run import eval_seed
 
 
 def oracle_path(cfg) -> Path:
@@ -48,44 +48,43 @@ def held_out(oracle, cfg, which="test"):
     return oracle.sample(min(cfg.num_samples, 2000), tf.constant([cfg.seed, {"test": 2, "valid": 4}[which]], tf.int64))
 
 
-class SyntheticExperiment(Experiment):
-    """Writes, besides the common files, samples.txt (the final evaluation's samples, the official format) and
-    samples_nll.txt (each one's oracle NLL)."""
-    experiment = "synthetic"
+class OracleTask:
+    """The synthetic benchmark as a task for train/run.py: the oracle's corpus is the real data, NLL-oracle the
+    quality, NLL-test / NLL-valid the coverage; writes samples.txt (the final evaluation's samples, the official
+    format) and samples_nll.txt (each one's oracle NLL)."""
+    name = "synthetic"
     keep_best = "nll_valid"
 
-    def __init__(self, cfg, out_dir, progress=True, log=None, init_from=None):
-        self.oracle = load_oracle(cfg)
-        super().__init__(cfg, out_dir, progress, log, init_from)
-
-    def load_real(self):
+    def __init__(self, cfg):
+        self.cfg, self.oracle = cfg, load_oracle(cfg)
         # NLL-test is G's NLL on real data, which (unlike NLL-oracle) also punishes a G that drops modes, so the
         # two together show the quality/diversity trade-off.
-        self.held_out, self.valid = held_out(self.oracle, self.cfg), held_out(self.oracle, self.cfg, "valid")
-        if self.cfg.real_data:
+        self.held_out, self.valid = held_out(self.oracle, cfg), held_out(self.oracle, cfg, "valid")
+
+    def real_data(self, cfg, hist=None):
+        if cfg.real_data:
             from ..data.corpus import load_token_ids
-            real = tf.constant(load_token_ids(self.cfg.real_data, self.cfg.vocab_size, self.cfg.seq_len))
+            real = tf.constant(load_token_ids(cfg.real_data, cfg.vocab_size, cfg.seq_len))
         else:
-            real = self.oracle.sample(self.cfg.num_samples, real_data_seed(self.cfg))
-        if not self.hist.get("real_nll_oracle"):
-            self.hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
+            real = self.oracle.sample(cfg.num_samples, real_data_seed(cfg))
+        if hist is not None and not hist.get("real_nll_oracle"):
+            hist["real_nll_oracle"] = float(self.oracle.nll(real))   # the floor a perfect G would reach
         return real
 
-    def score_generator(self, gen, epoch):
+    def score(self, gen, epoch):
         nll, self.samples, self.per_seq_nll = nll_oracle(self.oracle, gen, self.cfg.eval_samples,
-                                                         self.eval_seed(epoch))
+                                                         eval_seed(self.cfg, epoch))
         return {"nll_oracle": nll, "nll_test": nll_test(gen, self.held_out), "nll_valid": nll_test(gen, self.valid)}
 
-    def score(self, epoch):
-        metrics = super().score(epoch)
+    def evaluate(self, gen, epoch, hist, out):
+        metrics = self.score(gen, epoch)
         # Sufficient statistics of the per-sequence NLLs, so Table 1's pooled test needs no sample files.
         x = self.per_seq_nll.astype(np.float64)
-        self.hist.setdefault("per_seq_nll", {})[str(epoch)] = {"n": int(x.size), "mean": float(x.mean()),
-                                                               "var": float(x.var(ddof=1))}
+        hist.setdefault("per_seq_nll", {})[str(epoch)] = {"n": int(x.size), "mean": float(x.mean()),
+                                                          "var": float(x.var(ddof=1))}
         return metrics
 
-    def summary(self, curve):
-        cfg = self.cfg
+    def summary(self, cfg, curve, hist):
 
         def at(epoch, key="nll_oracle"):
             return next((c[key] for c in curve if c["epoch"] == epoch), None)
@@ -98,7 +97,7 @@ class SyntheticExperiment(Experiment):
             "per_sequence_nll": {
                 "note": "oracle NLL summed over the T tokens of each of the n samples of an evaluation; "
                         "mean and var (ddof 1) per evaluated epoch",
-                **self.hist.get("per_seq_nll", {}),
+                **hist.get("per_seq_nll", {}),
             },
             "oracle": oracle_fingerprint(cfg),
             "nll_oracle": {
@@ -108,7 +107,7 @@ class SyntheticExperiment(Experiment):
                 "best": best["nll_oracle"], "best_epoch": best["epoch"],
                 "best_adversarial": min((c["nll_oracle"] for c in curve if c["phase"] == "adversarial"),
                                         default=None),
-                "real_data": self.hist["real_nll_oracle"],
+                "real_data": hist["real_nll_oracle"],
                 "after_1_epoch": at(1),
                 "note": "final = last evaluation; best = lowest evaluation, i.e. selected on the reported metric "
                         "itself (the paper's figure may be such a best); after_1_epoch = the released code's first "
@@ -124,6 +123,6 @@ class SyntheticExperiment(Experiment):
                          "note": "G's per-token NLL on held-out oracle sequences: rises when G drops modes"},
         }
 
-    def write_extra(self):
-        write_samples(self.out / "samples.txt", self.samples)
-        atomic_write(self.out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in self.per_seq_nll))
+    def write_extra(self, out):
+        write_samples(out / "samples.txt", self.samples)
+        atomic_write(out / "samples_nll.txt", "".join(f"{v:.6f}\n" for v in self.per_seq_nll))

@@ -19,7 +19,7 @@ from .. import config as config_lib
 from ..metrics.nll import nll_oracle, nll_test, sample_many, sequence_nll
 from ..models import make_generator
 from ..results import read_json
-from .base import BEST_WEIGHTS, eval_seed
+from ..train.run import BEST_WEIGHTS, eval_seed
 
 # Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
 ALPHAS = (0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2.0)

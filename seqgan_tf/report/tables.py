@@ -90,7 +90,7 @@ def seed_metrics(out_dir) -> list:
 
 
 def read_samples(run_dir, model, text_name="poems", sep="\n\n") -> list[str]:
-    """The rendered samples CorpusExperiment kept for `model` in one seed's directory (separated by `sep`)."""
+    """The rendered samples a CorpusTask run kept for `model` in one seed's directory (separated by `sep`)."""
     return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split(sep)
 
 
