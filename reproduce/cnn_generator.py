@@ -1,4 +1,4 @@
-"""Could a CNN be the generator? The convolutional G (models/cnn_generator.py) against the paper's LSTM G, each
+"""Could a CNN be the generator? The convolutional G (models/cnn.py) against the paper's LSTM G, each
 trained by MLE then SeqGAN on the oracle, and their speed measured side by side in one process.
 
     python reproduce/cnn_generator.py                          # quick preset, seeds 88-90, LSTM and CNN (emb 32)
@@ -29,10 +29,10 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf.experiments.generator_speed import generator_rates  # noqa: E402
 from seqgan_tf import cli, config  # noqa: E402
-from seqgan_tf.experiments import corpus  # noqa: E402
-from seqgan_tf.experiments.studies import GENERATORS  # noqa: E402
+from seqgan_tf.experiments import corpus_experiments  # noqa: E402
+from seqgan_tf.studies import GENERATORS  # noqa: E402
 from seqgan_tf.experiments.sweep import reuse_run, run_settings  # noqa: E402
-from seqgan_tf.report import plots, studies as summaries, tables  # noqa: E402
+from seqgan_tf.report import generator_study, plots, poem_pair, summaries  # noqa: E402
 from seqgan_tf.results import gzip_first_seed_samples, write_json  # noqa: E402
 
 
@@ -51,9 +51,9 @@ def main(argv=None):
             if list(settings) == ["lstm"]:
                 raise ValueError("--poems compares CNN generators with Table 2's LSTM runs: name one in --generators")
             out = cli.output_dir(args.out or Path("results") / "cnn_generator" / "poems")
-            runs = corpus.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},
+            runs = corpus_experiments.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},
                                           args.cache)
-            tables.write_generator_pair(out, tables.generator_pair(runs, summaries.GENERATOR_LABELS),
+            poem_pair.write_generator_pair(out, poem_pair.generator_pair(runs, generator_study.GENERATOR_LABELS),
                                         f"CNN G vs LSTM G on the Chinese quatrains (LSTM arm: {args.poems})",
                                         args.poems)
             print((out / "poems.md").read_text() + f"Results in {out}/")

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from seqgan_tf import cli  # (no TensorFlow anywhere below: tests/test_figures.py checks it)
-from seqgan_tf.report import plots, studies, table1, tables, temperature
+from seqgan_tf.report import corpus_tables, figure2, plots, poem_pair, quality_diversity, summaries, table1
 
 
 def main(argv=None):
@@ -29,21 +29,21 @@ def main(argv=None):
         for d in sorted({p.parent for p in root.rglob("seed*") if p.is_dir()}):
             if table1.has_runs(d):
                 table1.write(d)
-                plots.figure2(d, d / "figure2")
+                figure2.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]
         for name in ("table2", "table3", "table4"):            # poems, speeches, music
             for path in sorted(root.rglob(f"{name}.json")):
-                tables.rewrite_table(path.parent, name)
+                corpus_tables.rewrite_table(path.parent, name)
                 written.append(path.parent / f"{name}.md")
         for path in sorted(root.rglob("poems.json")):         # the CNN-vs-LSTM poem pair
-            tables.rewrite_generator_pair(path.parent)
+            poem_pair.rewrite_generator_pair(path.parent)
             written.append(path.parent / "poems.md")
-        for study in studies.STUDIES:
+        for study in summaries.STUDIES:
             for path in sorted(root.rglob(f"{study}.json")):
-                studies.write(study, path.parent)
-                written.append(path.parent / f"{studies.FIGURES[study]}.png")
+                summaries.write(study, path.parent)
+                written.append(path.parent / f"{summaries.FIGURES[study]}.png")
         for path in sorted(root.rglob("temperature.json")):
-            temperature.write(path.parent)
+            quality_diversity.write(path.parent)
             written.append(path.parent / "temperature.png")
         print("\n".join(map(str, written)) or f"no results found under {root}")
 

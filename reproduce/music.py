@@ -18,11 +18,12 @@ from seqgan_tf import runtime
 runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
-from seqgan_tf.data import music  # noqa: E402
-from seqgan_tf.experiments.corpus import CorpusTask, configure  # noqa: E402
+from seqgan_tf.data import midi  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure  # noqa: E402
+from seqgan_tf.metrics.corpus_metrics import MusicMetrics, held_out_metrics  # noqa: E402
+from seqgan_tf.report import corpus_tables, plots  # noqa: E402
+from seqgan_tf.results import MODELS, read_samples  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
-from seqgan_tf.metrics.corpus import MusicMetrics, held_out_metrics  # noqa: E402
-from seqgan_tf.report import plots, tables  # noqa: E402
 
 
 def main(argv=None):
@@ -35,22 +36,23 @@ def main(argv=None):
             raise ValueError(f"--examples must be at least 1, got {args.examples}")
         cfg = config.from_args(args)
         seeds = cli.seed_range(cfg, args.seeds)
-        data = music.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
+        data = midi.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
         metrics = MusicMetrics(data.test)
         runs = [run(c, CorpusTask(c, data, metrics=metrics, kind="tunes"), out / f"seed{c.seed}")
                 for c in (config.replace(cfg, seed=seed) for seed in seeds)]
         real = held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
-        tables.write_table(out, tables.table(runs, real, tables.MUSIC_COLUMNS, tables.PAPER["music"], "music"),
-                       f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "
-                       f"{data.stats['test']} test sequences of {data.seq_len}, {data.stats['tunes']} tunes)",
-                       name="table4", note=tables.MUSIC_NOTE, text_name="tunes")
+        table = corpus_tables.table(runs, real, corpus_tables.MUSIC_COLUMNS, corpus_tables.PAPER["music"], "music")
+        corpus_tables.write_table(out, table,
+                                  f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "
+                                  f"{data.stats['test']} test sequences of {data.seq_len}, {data.stats['tunes']} tunes)",
+                                  name="table4", note=corpus_tables.MUSIC_NOTE, text_name="tunes")
         first, k = out / f"seed{cfg.seed}", args.examples
         tunes = {"real": data.test[::max(1, len(data.test) // k)][:k],      # spread over the test tunes
-                 **{m: [t.split() for t in tables.read_samples(first, m, "tunes")[:k]] for m in tables.MODELS}}
-        music.write_examples(tunes, out / "midi", cfg.midi_step)
-        plots.piano_roll({m: [music.pitches(t) for t in ts] for m, ts in tunes.items()}, out / "piano_roll.png",
+                 **{m: [t.split() for t in read_samples(first, m, "tunes")[:k]] for m in MODELS}}
+        midi.write_examples(tunes, out / "midi", cfg.midi_step)
+        plots.piano_roll({m: [midi.pitches(t) for t in ts] for m, ts in tunes.items()}, out / "piano_roll.png",
                          cfg.midi_step, f"Nottingham, preset {cfg.preset}: real test tunes, MLE and SeqGAN samples")
         print((out / "table4.md").read_text() + f"Results in {out}/ (MIDI in {out / 'midi'}/)")
 

@@ -1,5 +1,5 @@
 """Chinese quatrains (paper §5, Table 2's poem column): BLEU-2 of MLE vs SeqGAN vs real poems, over seeds, under two
-reference protocols (metrics/corpus.py:PoemMetrics), each with and without the punctuation.
+reference protocols (metrics/corpus_metrics.py:PoemMetrics), each with and without the punctuation.
 
     python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds (README: measured time)
     python reproduce/poetry_bleu.py --preset paper      # the released schedule; prints its projected time first
@@ -23,10 +23,10 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.experiments.corpus import CorpusTask, configure, rescore  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure, rescore  # noqa: E402
+from seqgan_tf.metrics.corpus_metrics import PoemMetrics  # noqa: E402
+from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
-from seqgan_tf.metrics.corpus import PoemMetrics  # noqa: E402
-from seqgan_tf.report.tables import table2, write_table  # noqa: E402
 
 
 def main(argv=None):

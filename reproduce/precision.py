@@ -15,9 +15,9 @@ from seqgan_tf import runtime
 runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
-from seqgan_tf.experiments import studies  # noqa: E402
+from seqgan_tf import studies  # noqa: E402
 from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
-from seqgan_tf.report import plots, studies as summaries  # noqa: E402
+from seqgan_tf.report import plots, summaries  # noqa: E402
 
 
 def main(argv=None):

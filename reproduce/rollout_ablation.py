@@ -16,9 +16,10 @@ from seqgan_tf import runtime
 runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
-from seqgan_tf.experiments import reward_variance, studies  # noqa: E402
+from seqgan_tf import studies  # noqa: E402
+from seqgan_tf.experiments import reward_variance  # noqa: E402
 from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
-from seqgan_tf.report import plots, studies as summaries  # noqa: E402
+from seqgan_tf.report import plots, summaries  # noqa: E402
 
 
 def main(argv=None):

@@ -1,5 +1,5 @@
 """Obama speeches (paper §5, Table 3): BLEU-3 and BLEU-4 of MLE vs SeqGAN vs real sentences, over seeds, under the
-two reference protocols of Table 2 (metrics/corpus.py:ProtocolMetrics).
+two reference protocols of Table 2 (metrics/corpus_metrics.py:ProtocolMetrics).
 
     python reproduce/speech_bleu.py                     # "speech" preset, 3 seeds (README: measured time)
     python reproduce/speech_bleu.py --preset paper      # the released schedule; prints its projected time first
@@ -20,10 +20,10 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus import CorpusTask, configure  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure  # noqa: E402
+from seqgan_tf.metrics.corpus_metrics import ProtocolMetrics  # noqa: E402
+from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
-from seqgan_tf.metrics.corpus import ProtocolMetrics  # noqa: E402
-from seqgan_tf.report.tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 
 
 def main(argv=None):

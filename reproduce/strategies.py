@@ -8,7 +8,7 @@
 
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (100,1,10), (30,1,30), (1,1,10),
 (1,5,3) start from it into <out>/seed<k>/<panel>/, each for as many rounds as spend one compute budget (the D passes
-of panel (d) over half the preset's rounds; experiments/studies.py:strategy_settings; quick: 2, 4, 29, 20 rounds).
+of panel (d) over half the preset's rounds; seqgan_tf/studies.py:strategy_settings; quick: 2, 4, 29, 20 rounds).
 Writes strategies.{json,csv,md} and figure3.png to <out> (default results/strategies/<preset>). The same command
 again resumes. --mle_from DIR continues each seed's pretraining from DIR/seed<k>/pretrain (Table 1's MLE
 pretraining of the same seed: the same run) instead of repeating the MLE epochs; D pretraining is still this study's.
@@ -19,9 +19,9 @@ from seqgan_tf import runtime
 runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
-from seqgan_tf.experiments import studies  # noqa: E402
+from seqgan_tf import studies  # noqa: E402
 from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
-from seqgan_tf.report import plots, studies as summaries  # noqa: E402
+from seqgan_tf.report import plots, summaries  # noqa: E402
 
 # Quick: k = 10 and 30 epochs per d-step over the preset's 10,000 sequences would take most of the budget, so D
 # trains on 1,000 negatives (+ as many positives) per d-step, pretrained 50 times as the paper; N = 8 halves the

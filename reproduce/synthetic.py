@@ -25,8 +25,8 @@ from seqgan_tf.methods import METHODS, parse as parse_methods  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
 from seqgan_tf.experiments.synthetic import OracleTask  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
-from seqgan_tf.report import plots, table1  # noqa: E402
-from seqgan_tf.experiments.temperature import write_early_stopped_samples  # noqa: E402
+from seqgan_tf.report import figure2, plots, table1  # noqa: E402
+from seqgan_tf.experiments.temperature_sweep import write_early_stopped_samples  # noqa: E402
 from seqgan_tf.results import gzip_first_seed_samples  # noqa: E402
 
 
@@ -59,7 +59,7 @@ def main(argv=None):
                 print(f"warning: {e}; {mle}/early_stopped_samples.txt not written", file=sys.stderr)
         plots.run_curves(out)
         table1.write(out)
-        plots.figure2(out, out / "figure2")
+        figure2.figure2(out, out / "figure2")
         print((out / "table1.md").read_text() + f"Results in {out}/ (table1.*, figure2.png/.pdf)")
 
 

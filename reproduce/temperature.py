@@ -18,8 +18,8 @@ from seqgan_tf import runtime
 runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
-from seqgan_tf.experiments import temperature as sweep  # noqa: E402
-from seqgan_tf.report import temperature  # noqa: E402
+from seqgan_tf.experiments import temperature_sweep as sweep  # noqa: E402
+from seqgan_tf.report import quality_diversity  # noqa: E402
 
 
 def seed_dirs(root, seeds=None):
@@ -41,7 +41,7 @@ def corpus(kind, root, alphas, cache, seeds=None):
     BLEU-2 for poems (Table 2's), BLEU-3 for speeches (Table 3's first column)."""
     from seqgan_tf.data import poetry, speeches
     from seqgan_tf.metrics.bleu import ReferenceBLEU
-    from seqgan_tf.metrics.corpus import text_metrics
+    from seqgan_tf.metrics.corpus_metrics import text_metrics
     dirs = seed_dirs(root, seeds)
     cfgs = [sweep.run_config(d) for d in dirs]
     c = cfgs[0]
@@ -74,7 +74,7 @@ def main(argv=None):
         else:
             result = sweep.synthetic_sweep(seed_dirs(root, args.seeds), alphas)
         out = cli.output_dir(args.out or Path("results/temperature") / ((f"{kind}_" if kind else "") + root.name))
-        print(temperature.write(out, temperature.merge(out / "temperature.json", result)) + f"Results in {out}/")
+        print(quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result)) + f"Results in {out}/")
 
 
 if __name__ == "__main__":

@@ -37,9 +37,9 @@ def train(args):
           f"{s['truncated_lines']} truncated; prepared in {data.path}")
     runtime.configure()
     from .saved_model import save_model
-    from .experiments.corpus import CorpusTask, configure
+    from .experiments.corpus_experiments import CorpusTask, configure
     from .train.run import run
-    from .metrics.corpus import real_data_metrics
+    from .metrics.corpus_metrics import real_data_metrics
     cfg = configure(cfg, data)
     metrics = run(cfg, CorpusTask(cfg, data, lambda toks: corpus.detokenize(toks, args.tokenize), kind="text"), out)
     save_model(out, cfg, data, metrics)
@@ -75,18 +75,18 @@ def sample(args):
 def sweep(args):
     from .saved_model import load_model
     saved = load_model(args.dir)
-    from .experiments.temperature import ALPHAS, parse_alphas
+    from .experiments.temperature_sweep import ALPHAS, parse_alphas
     alphas = parse_alphas(args.alphas) if args.alphas else ALPHAS
     prepared = saved.prepared_corpus()
     runtime.configure()
-    from .experiments.temperature import corpus_sweep
+    from .experiments.temperature_sweep import corpus_sweep
     from .metrics.bleu import ReferenceBLEU
-    from .metrics.corpus import text_metrics
-    from .report import temperature
+    from .metrics.corpus_metrics import text_metrics
+    from .report import quality_diversity
     references = ReferenceBLEU(prepared.unpadded("test"), max_n=4)
     result = corpus_sweep([saved.path], prepared, lambda hyps: text_metrics(hyps, references), [saved.cfg], alphas)
     out = saved.path / "temperature"
-    print(temperature.write(out, result) + f"\nWritten to {out}/ (temperature.png, temperature.csv, crossing.md)")
+    print(quality_diversity.write(out, result) + f"\nWritten to {out}/ (temperature.png, temperature.csv, crossing.md)")
 
 
 def data(args):

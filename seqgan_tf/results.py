@@ -1,4 +1,6 @@
-"""Result files, always written atomically (temporary name, then rename): a crash never leaves half a file."""
+"""Result files, always written atomically (temporary name, then rename): a crash never leaves half a file; and the
+helpers that find and read a corpus run's files, which the experiments (writing them) and the report (reading them)
+share. Pure Python: no TensorFlow."""
 import csv
 import io
 import json
@@ -39,6 +41,19 @@ def write_csv(path, rows, columns=None):
     w.writeheader()
     w.writerows(rows)
     atomic_write(path, buf.getvalue())
+
+
+MODELS = ("mle", "seqgan")      # the two generators a corpus run keeps and scores: end of MLE, end of SeqGAN
+
+
+def seed_metrics(out_dir) -> list:
+    """The seed<k>/metrics.json files under out_dir, in seed order."""
+    return sorted(Path(out_dir).glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))
+
+
+def read_samples(run_dir, model, text_name="poems", sep="\n\n") -> list[str]:
+    """The rendered samples a CorpusTask run kept for `model` in one seed's directory (separated by `sep`)."""
+    return (Path(run_dir) / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split(sep)
 
 
 def write_samples(path, samples):

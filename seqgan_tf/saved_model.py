@@ -1,6 +1,6 @@
 """The saved model of `python -m seqgan_tf train`, which a later `python -m seqgan_tf sample` reads.
 
-`save_model` writes, after training (train/run.py on experiments.corpus.CorpusTask), DIR/vocab.txt and DIR/model.json (last,
+`save_model` writes, after training (train/run.py on experiments.corpus_experiments.CorpusTask), DIR/vocab.txt and DIR/model.json (last,
 so its presence marks a finished run): the format version, the whole config, the corpus options and the weight
 files the experiment already wrote ({mle,seqgan}_generator.weights.h5).
 `load_model` refuses, in one line, a directory that is missing, unfinished, of another format version, or whose

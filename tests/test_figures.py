@@ -109,3 +109,152 @@ def test_precision_pairs_the_seeds(redrawn):
     assert d["seeds"] == [88, 89]
     assert d["mean"] == pytest.approx(np.mean(np.subtract(runs["bfloat16"]["finals"], runs["float32"]["finals"])))
     assert d["std"] == pytest.approx(np.std(np.subtract(runs["bfloat16"]["finals"], runs["float32"]["finals"]), ddof=1))
+
+
+# -- what the figures draw (the drawing functions return the Figure; the files are thin wrappers) ---------------
+def _legend(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def _line(ax, label):
+    """The one line of ax drawn with `label`: (x, y) arrays."""
+    lines = [line for line in ax.get_lines() if line.get_label() == label]
+    assert len(lines) == 1, (label, [line.get_label() for line in ax.get_lines()])
+    return np.asarray(lines[0].get_xdata(), float), np.asarray(lines[0].get_ydata(), float)
+
+
+def _seed_mean(metrics, key, phase=None):
+    """Independently of the report code: (epochs, mean over seeds) of `key` at the epochs every seed evaluated."""
+    curves = [{c["epoch"]: c[key] for c in m["curve"] if phase is None or c["phase"] == phase} for m in metrics]
+    epochs = sorted(set.intersection(*(set(c) for c in curves)))
+    return np.array(epochs, float), np.array([np.mean([c[e] for c in curves]) for e in epochs])
+
+
+def test_nll_curve_draws_the_runs_own_curve():
+    """A run's nll_curve: the MLE epochs and the adversarial rounds of its metrics.json, NLL-test on a second axis."""
+    from seqgan_tf.report import plots
+    from seqgan_tf.report.table1 import LABELS
+    m = json.loads((ROOT / "results/synthetic/quick/seed88/seqgan/metrics.json").read_text())
+    fig = plots.draw_nll_curve(m)
+    ax, ax2 = fig.axes
+    pre = [c for c in m["curve"] if c["phase"] == "pretrain_g"]
+    adv = [c for c in m["curve"] if c["phase"] == "adversarial"]
+    assert _legend(ax) == ["MLE pretraining", f"{LABELS['seqgan']} (adversarial)",
+                           f"real data ({m['nll_oracle']['real_data']:.2f})"]
+    x, y = _line(ax, "MLE pretraining")
+    assert x.tolist() == [c["epoch"] for c in pre] and y.tolist() == [c["nll_oracle"] for c in pre]
+    x, y = _line(ax, f"{LABELS['seqgan']} (adversarial)")
+    assert x.tolist() == [c["epoch"] for c in pre[-1:] + adv] and y.tolist() == [c["nll_oracle"] for c in pre[-1:] + adv]
+    assert ax.get_ylabel() == "NLL-oracle" and ax.get_title().endswith(f"preset 'quick', seed 88")
+    assert ax2.get_lines()[0].get_ydata().tolist() == [c["nll_test"] for c in m["curve"]]
+
+
+def test_figure2_draws_the_mean_over_seeds_of_each_row(tmp_path):
+    """Figure 2 of two rows over two seeds: one line per row (and the shared pretraining), each the mean over seeds."""
+    from seqgan_tf.report import figure2
+    from seqgan_tf.report.table1 import LABELS
+    runs = {}
+    for method in ("mle", "seqgan"):
+        for seed in (88, 89):
+            src = ROOT / f"results/synthetic/quick/seed{seed}/{method}/metrics.json"
+            (tmp_path / f"seed{seed}" / method).mkdir(parents=True)
+            shutil.copy(src, tmp_path / f"seed{seed}" / method / "metrics.json")
+            runs.setdefault(method, []).append(json.loads(src.read_text()))
+    fig = figure2.draw(tmp_path)
+    pre = runs["seqgan"][0]["config"]["pretrain_g_epochs"]
+    for ax, key, ylabel in zip(fig.axes, ("nll_oracle", "nll_test"), ("NLL-oracle (quality)", "NLL-test (coverage)")):
+        assert ax.get_ylabel() == ylabel
+        for method in ("mle", "seqgan"):
+            x, y = _line(ax, f"{LABELS[method]} (2 seeds)")
+            epochs, mean = _seed_mean(runs[method], key)
+            assert x.tolist() == epochs[epochs >= pre].tolist() and np.allclose(y, mean[epochs >= pre])
+        x, y = _line(ax, "MLE pretraining (shared)")
+        epochs, mean = _seed_mean(runs["mle"], key)
+        assert x.tolist() == epochs[epochs <= pre].tolist() and np.allclose(y, mean[epochs <= pre])
+    assert _legend(fig.axes[0]) == ["MLE pretraining (shared)", f"{LABELS['mle']} (2 seeds)",
+                                    f"{LABELS['seqgan']} (2 seeds)"]
+    assert fig._suptitle.get_text() == "Figure 2, 'quick' preset (mean ± 1 std over seeds)"
+
+
+def test_figure3_draws_each_panels_mean_curve_against_d_passes():
+    """Figure 3 from the committed strategies runs: one panel per schedule, its SeqGAN line the mean over seeds of
+    NLL-oracle per round, at the D passes spent since pretraining."""
+    from seqgan_tf.report import figure3
+    root = ROOT / "results/strategies/quick"
+    summary = figure3.summarise(root)
+    fig = figure3.draw(summary)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "(a) g-steps 100, d-steps 1, k 10", "(b) g-steps 30, d-steps 1, k 30", "(c) g-steps 1, d-steps 1, k 10",
+        "(d) g-steps 1, d-steps 5, k 3"]
+    for ax, p in zip(fig.axes, summary["panels"]):
+        runs = [json.loads((root / f"seed{s}" / p["name"] / "metrics.json").read_text()) for s in p["seeds"]]
+        label = f"SeqGAN, {p['rounds']} rounds ({len(runs)} seed(s))"
+        assert _legend(ax) == [f"MLE pretraining ({p['pretrain_end']} epochs, squeezed)", label]
+        x, y = _line(ax, label)
+        epochs, mean = _seed_mean(runs, "nll_oracle")
+        after = epochs >= p["pretrain_end"]
+        assert np.allclose(y, mean[after]) and np.allclose(x, (epochs[after] - p["pretrain_end"])
+                                                           * p["d_passes_per_round"] / 1e6)
+        assert ax.get_ylabel() == "NLL-oracle"
+
+
+def test_rollout_ablation_draws_final_nll_variance_and_cost():
+    """The rollout ablation from the committed runs: (a) final NLL-oracle per N, the mean over seeds of each run's
+    final value; (b) the measured reward variance; (c) seconds per round as bars."""
+    from seqgan_tf.report import rollout_study
+    root = ROOT / "results/rollout_ablation/quick"
+    summary = rollout_study.summarise(root)
+    fig = rollout_study.draw(summary)
+    a, b, c = fig.axes
+    names = ["no_rollout", "n1", "n4", "n16", "n64"]
+    labels = ["no rollout", "N=1", "N=4", "N=16", "N=64"]
+    assert [t.get_text() for t in a.get_xticklabels()] == labels == [t.get_text() for t in c.get_xticklabels()]
+    finals = [np.mean([json.loads(p.read_text())["nll_oracle"]["final"]
+                       for p in sorted(root.glob(f"seed*/{name}/metrics.json"))]) for name in names]
+    current = a.containers[0]                      # errorbar container of "rollout = current G"
+    assert current.get_label() == "rollout = current G"
+    assert np.allclose(current.lines[0].get_ydata(), finals) and current.lines[0].get_xdata().tolist() == [0, 1, 2, 3, 4]
+    delayed = a.containers[1]
+    assert delayed.get_label() == "rollout = delayed copy"
+    assert np.allclose(delayed.lines[0].get_ydata(), [np.mean([json.loads(p.read_text())["nll_oracle"]["final"]
+                       for p in sorted(root.glob("seed*/n16_delayed/metrics.json"))])])
+    assert a.get_title() == "(a) NLL-oracle after adversarial training"
+    assert sorted(_legend(b)) == ["measured", "∝ 1/N"] and b.get_xscale() == "log" and b.get_yscale() == "log"
+    spreads = [json.loads(p.read_text())["spread"] for p in sorted(root.glob("seed*/reward_variance.json"))]
+    measured = b.containers[0].lines[0]
+    assert measured.get_xdata().tolist() == [1, 4, 16, 64]
+    assert np.allclose(measured.get_ydata(), [np.mean([s[str(n)]["var"] for s in spreads]) for n in (1, 4, 16, 64)])
+    seconds = [np.mean([json.loads(p.read_text())["seconds_per_round"]
+                        for p in sorted(root.glob(f"seed*/{name}/metrics.json"))]) for name in names]
+    assert np.allclose([bar.get_height() for bar in c.patches], seconds)
+    assert c.get_ylabel() == "seconds per adversarial round (median)"
+
+
+# -- the layers -------------------------------------------------------------------------------------------------
+def _imports(path, package):
+    """Absolute names of the seqgan_tf modules a module imports (relative imports resolved; `package` is its own)."""
+    import ast
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([node.module] if node.module else []))
+            names |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return names
+
+
+def test_report_and_experiments_do_not_import_each_other():
+    """The report layer reads result files and the shared settings (seqgan_tf/studies.py, methods.py, results.py):
+    nothing under report/ imports experiments/ or train/, and nothing under experiments/ imports report/."""
+    rules = {"report": ("seqgan_tf.experiments", "seqgan_tf.train"), "experiments": ("seqgan_tf.report",)}
+    for layer, forbidden in rules.items():
+        modules = sorted((ROOT / "seqgan_tf" / layer).glob("*.py"))
+        assert modules
+        for path in modules:
+            bad = sorted(n for n in _imports(path, f"seqgan_tf.{layer}")
+                         if any(n == f or n.startswith(f + ".") for f in forbidden))
+            assert not bad, f"seqgan_tf/{layer}/{path.name} imports {bad}"

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 from seqgan_tf.data import corpus, poetry
 from seqgan_tf.metrics.bleu import ReferenceBLEU, bleu_weights
-from seqgan_tf.metrics.corpus import PoemMetrics, punctuated
+from seqgan_tf.metrics.corpus_metrics import PoemMetrics, punctuated
 from seqgan_tf.metrics.stats import ci95
 
 

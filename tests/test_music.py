@@ -6,10 +6,10 @@ import pretty_midi
 import pytest
 from conftest import PNG, ROOT, ahead, fails, run_script
 
-from seqgan_tf.data import corpus, music
+from seqgan_tf.data import corpus, midi
 from seqgan_tf.metrics.mse import closest_mse
-from seqgan_tf.metrics.corpus import MusicMetrics, held_out_metrics
-from seqgan_tf.report.tables import rewrite_table
+from seqgan_tf.metrics.corpus_metrics import MusicMetrics, held_out_metrics
+from seqgan_tf.report.corpus_tables import rewrite_table
 
 SCRIPT = ROOT / "reproduce" / "music.py"
 SCALE = [60, 62, 64, 65, 67, 69, 71, 72]
@@ -50,45 +50,45 @@ EXPECTED = [60, 60, 62, 62, 62, 64, 67, 72]
 def test_melody_track_is_found_and_sampled_every_step(tmp_path):
     """The melody is the highest track, sampled every 0.4 s (rests hold, the top note wins)."""
     write_tune(tmp_path / "t.mid", MELODY, chords=((40, 0.0, 4.0), (47, 0.0, 4.0), (52, 0.0, 4.0)))
-    pm = music.read_midi(tmp_path / "t.mid")
-    voice = music.melody(pm)
+    pm = midi.read_midi(tmp_path / "t.mid")
+    voice = midi.melody(pm)
     assert voice is pm.instruments[1]                                    # the chord track comes first
-    assert music.sample_pitches(voice.notes) == EXPECTED
+    assert midi.sample_pitches(voice.notes) == EXPECTED
 
 
 def test_round_trip_midi_tokens_midi(tmp_path):
     """MIDI -> pitch tokens -> MIDI gives back the same tokens; id k is piano key k."""
     write_tune(tmp_path / "t.mid", MELODY)
-    tunes, counts = music.load_tunes(tmp_path)
+    tunes, counts = midi.load_tunes(tmp_path)
     tokens = [str(p) for p in tunes["t.mid"]]
     assert tunes["t.mid"] == EXPECTED and counts["unreadable"] == 0
-    music.write_midi(tokens, tmp_path / "out" / "back.mid")
-    back = music.read_midi(tmp_path / "out" / "back.mid")
-    assert [str(p) for p in music.sample_pitches(music.melody(back).notes)] == tokens
+    midi.write_midi(tokens, tmp_path / "out" / "back.mid")
+    back = midi.read_midi(tmp_path / "out" / "back.mid")
+    assert [str(p) for p in midi.sample_pitches(midi.melody(back).notes)] == tokens
     assert [n.pitch for n in back.instruments[0].notes] == [60, 62, 64, 67, 72]   # repeats held as one note
-    ids = music.vocabulary().encode(tokens)
+    ids = midi.vocabulary().encode(tokens)
     assert ids.tolist() == [p - 20 for p in EXPECTED]                    # id k is piano key k
-    assert music.vocabulary().decode(ids) == tokens and len(music.vocabulary()) == 89
+    assert midi.vocabulary().decode(ids) == tokens and len(midi.vocabulary()) == 89
 
 
 def test_keyboard_windows_and_unknown_tokens():
     """Pitches fold onto the keyboard, tunes cut into whole windows, <unk> holds its neighbour."""
-    assert [music.on_keyboard(p) for p in (15, 21, 108, 110)] == [27, 21, 108, 98]
-    assert music.windows(list(range(70)), 32) == [[str(p) for p in range(32)], [str(p) for p in range(32, 64)]]
-    assert music.windows(list(range(31)), 32) == []
-    assert music.pitches([corpus.UNK, "60", corpus.UNK, "64"]) == [60, 60, 60, 64]
+    assert [midi.on_keyboard(p) for p in (15, 21, 108, 110)] == [27, 21, 108, 98]
+    assert midi.windows(list(range(70)), 32) == [[str(p) for p in range(32)], [str(p) for p in range(32, 64)]]
+    assert midi.windows(list(range(31)), 32) == []
+    assert midi.pitches([corpus.UNK, "60", corpus.UNK, "64"]) == [60, 60, 60, 64]
 
 
 def test_split_is_by_tune(tmp_path):
     """The train/test split keeps every window of a tune on one side."""
     random_tunes(tmp_path / "midi", 10, 70)                             # 2 windows each, remainder dropped
-    data = music.prepare(tmp_path / "midi", tmp_path / "cache", 0.2, 0)
+    data = midi.prepare(tmp_path / "midi", tmp_path / "cache", 0.2, 0)
     assert data.stats["sequences"] == 20 and data.stats["tunes"] == 10 and data.stats["test_groups"] == 2
     assert len(data.test) == 4 and len(data.vocab) == 89
-    tunes, _ = music.load_tunes(tmp_path / "midi")
-    test_tunes = {name for name, p in tunes.items() for w in music.windows(p) if w in data.test}
+    tunes, _ = midi.load_tunes(tmp_path / "midi")
+    test_tunes = {name for name, p in tunes.items() for w in midi.windows(p) if w in data.test}
     assert len(test_tunes) == 2
-    assert all(w not in data.train for name in test_tunes for w in music.windows(tunes[name]))
+    assert all(w not in data.train for name in test_tunes for w in midi.windows(tunes[name]))
 
 
 # -- metrics -------------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_closest_mse_hand_made():
 def test_held_out_row_scores_training_tunes_like_generated_ones():
     """The real row scores a fixed-seed choice of training tunes exactly as generated ones."""
     train = [[str(p)] * 4 for p in (60, 62, 64, 65, 67)]
-    data = corpus.PreparedCorpus(train=train, test=[["60"] * 4], vocab=music.vocabulary(), stats={}, path=None)
+    data = corpus.PreparedCorpus(train=train, test=[["60"] * 4], vocab=midi.vocabulary(), stats={}, path=None)
     seen = []
     row = held_out_metrics(data, lambda hyps: seen.append(hyps) or {"n": len(hyps)}, 3, 0)
     assert row == {"n": 3} and all(h in train for h in seen[0]) and len({tuple(h) for h in seen[0]}) == 3
@@ -166,11 +166,11 @@ def test_smoke_script_writes_table_midi_and_piano_roll():
             pm = pretty_midi.PrettyMIDI(str(out / "midi" / f"{name}_{i}.mid"))      # a valid, playable file
             notes = pm.instruments[0].notes
             assert notes and all(21 <= n.pitch <= 108 for n in notes)
-            assert pm.get_end_time() == pytest.approx(32 * 0.4) and len(music.sample_pitches(notes)) == 32
+            assert pm.get_end_time() == pytest.approx(32 * 0.4) and len(midi.sample_pitches(notes)) == 32
     assert (out / "piano_roll.png").read_bytes()[:8] == PNG
     tunes = (out / "seed0" / "mle_tunes.txt").read_text().strip().split("\n\n")
-    first = music.sample_pitches(pretty_midi.PrettyMIDI(str(out / "midi" / "mle_1.mid")).instruments[0].notes)
-    assert first == music.pitches(tunes[0].split())                    # the MIDI file is the scored sample
+    first = midi.sample_pitches(pretty_midi.PrettyMIDI(str(out / "midi" / "mle_1.mid")).instruments[0].notes)
+    assert first == midi.pitches(tunes[0].split())                    # the MIDI file is the scored sample
     # figures.py's path: Table 4 rebuilt from the saved seeds alone, same rows, same markdown
     (out / "table4.md").unlink()
     rewrite_table(out, "table4")

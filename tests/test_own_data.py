@@ -13,7 +13,7 @@ from conftest import ROOT, fails, main, run_script, seed
 from seqgan_tf import config, saved_model
 from seqgan_tf.data import corpus, text
 from seqgan_tf.models import Generator
-from seqgan_tf.experiments.corpus import CorpusTask, configure
+from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure
 
 FIXTURE = ROOT / "tests" / "fixtures" / "sentences.txt"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()

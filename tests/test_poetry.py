@@ -11,8 +11,8 @@ from conftest import PNG, ROOT, ahead, fails, main, run_script
 from seqgan_tf.data import corpus, poetry
 from seqgan_tf.metrics.stats import welch
 from seqgan_tf.metrics.bleu import ReferenceBLEU
-from seqgan_tf.metrics.corpus import real_data_metrics, text_metrics
-from seqgan_tf.report.tables import table2
+from seqgan_tf.metrics.corpus_metrics import real_data_metrics, text_metrics
+from seqgan_tf.report.corpus_tables import table2
 
 SCRIPT = ROOT / "reproduce" / "poetry_bleu.py"
 FIXTURE = ROOT / "tests" / "fixtures" / "quatrains.txt"
@@ -283,7 +283,7 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
 def test_generator_pair_compares_only_the_seeds_every_generator_finished(tmp_path):
     """A CNN seed still running is left out of both arms (named in the .md), never compared with an LSTM mean over
     more seeds; no common seed is a one-line error."""
-    from seqgan_tf.report.tables import PAIR_COLUMNS, generator_pair, write_generator_pair
+    from seqgan_tf.report.poem_pair import PAIR_COLUMNS, generator_pair, write_generator_pair
 
     def run(seed, v):
         return {"seed": seed, "models": {m: {k: v + seed for k, _ in PAIR_COLUMNS} for m in ("mle", "seqgan")}}

@@ -54,7 +54,7 @@ def test_strategy_settings_are_figure_3s_panels_at_one_budget():
     """Figure 3's panels (g-steps, d-steps, k), each run for as many rounds as spend the D passes of panel (d) over
     half the preset's rounds (within half a round), all after one D pretraining of the preset's epochs."""
     from seqgan_tf import config
-    from seqgan_tf.experiments.studies import d_passes_per_round, strategy_settings
+    from seqgan_tf.studies import d_passes_per_round, strategy_settings
     cfg = config.make("quick")
     # by hand: a g-step scores 19 prefixes x 16 completions x 64 sequences + the 64 sequences; a d-step trains on
     # 5,000 negatives + 5,000 positives, a training pass counted as 3 forward passes
@@ -76,7 +76,7 @@ def test_strategy_settings_are_figure_3s_panels_at_one_budget():
 def test_figure_3_agreement_tests():
     """Each panel's verdict against the paper's reading: (a) must fall and then rise (a curve that only rises, or
     only falls, does not agree), (d) must end lowest of the four without a late rise."""
-    from seqgan_tf.report.studies import _agrees
+    from seqgan_tf.report.figure3 import _agrees
     panel = lambda best, final, best_at=1.0: {"after_mle": 9.0, "best": best, "final": final, "best_at": best_at,
                                               "budget": 4.0, "noise_2se": 0.02}
     by = {"a": panel(8.3, 8.9), "b": panel(8.7, 8.8), "c": panel(8.80, 8.81), "d": panel(8.75, 8.76)}
@@ -92,7 +92,7 @@ def test_strategies_smoke(tmp_path, monkeypatch, capsys):
     """The strategies script (two of Figure 3's panels, (a) and (d), to keep it short: every panel is one more run
     of the same code) from one shared MLE + D pretraining, each with its own rounds, D epochs and sentence; with
     --mle_from, and split by --panels, the same runs."""
-    from seqgan_tf.experiments.studies import STRATEGIES
+    from seqgan_tf.studies import STRATEGIES
     for name in ("g30_d1_k30", "g1_d1_k10"):
         monkeypatch.delitem(STRATEGIES, name)
     out = tmp_path / "fig3"
@@ -134,7 +134,7 @@ def test_strategies_smoke(tmp_path, monkeypatch, capsys):
 def test_no_pretraining_verdict_is_per_seed(tmp_path):
     """The appendix's verdict over seeds: each seed's gap is its own (random G -> after MLE), and one seed that
     leaves random is enough to withhold "stays near random" from a run whose mean would pass."""
-    from seqgan_tf.report.studies import no_pretraining
+    from seqgan_tf.report.no_pretraining_study import summarise as no_pretraining
 
     def write(seed, name, random_init, after_mle, final):
         d = tmp_path / f"seed{seed}" / name
@@ -208,7 +208,7 @@ def test_ablation_settings_are_every_n_and_both_policies():
     """The ablation: no rollout, N = 1, 4, 16, 64 with the current G, and N = 16 with the delayed copy (beta 0.8),
     each for half the preset's rounds."""
     from seqgan_tf import config
-    from seqgan_tf.experiments.studies import ablation_settings
+    from seqgan_tf.studies import ablation_settings
     settings = ablation_settings(config.make("quick"))
     assert {n: (s["rollout_num"], s.get("rollout_policy", "current"), s["adv_epochs"]) for n, s in settings.items()} \
         == {"no_rollout": (0, "current", 20), "n1": (1, "current", 20), "n4": (4, "current", 20),
@@ -220,7 +220,7 @@ def test_ablation_settings_are_every_n_and_both_policies():
 def ablation(tmp_path_factory):
     """The rollout ablation at smoke scale for N in (0, 1, 16) and the delayed copy (one round each), in this
     process: its output directory."""
-    from seqgan_tf.experiments import studies
+    from seqgan_tf import studies
     out = tmp_path_factory.mktemp("ablation")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(studies, "ROLLOUT_NS", (0, 1, 16))
@@ -269,7 +269,7 @@ def test_shared_pretraining_refuses_settings_that_change_it(ablation):
 def test_a_seed_unfinished_in_some_setting_is_left_out_of_every_setting(tmp_path):
     """collect: comparisons between settings are over the same seeds, so a seed that has not finished every setting
     (seed 2 here, still running setting b) counts in none; seeds sort as numbers (88 before 100)."""
-    from seqgan_tf.report.studies import collect, left_out
+    from seqgan_tf.report.common import collect, left_out
     for seed, names in ((88, "ab"), (100, "ab"), (2, "a")):
         for name in names:
             (tmp_path / f"seed{seed}" / name).mkdir(parents=True)

@@ -6,9 +6,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import Smoke, fails, main, seed
-from seqgan_tf.experiments import temperature as sweep
+from seqgan_tf.experiments import temperature_sweep as sweep
 from seqgan_tf.metrics.nll import nll_test
-from seqgan_tf.report import temperature as report
+from seqgan_tf.report import quality_diversity as report
 
 RUNS = {"mle_pretrained": "pretrain", "mle_early": "mle", "mle": "mle", "seqgan": "seqgan"}
 

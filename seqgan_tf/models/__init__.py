@@ -1,4 +1,4 @@
-from .cnn_generator import CNNGenerator
+from .cnn import CNNGenerator
 from .discriminator import Discriminator
 from .generator import Generator
 from .oracle import Oracle, OracleFormatError

@@ -17,3 +17,14 @@ def p_value(p):
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "< 1e-300" if p == 0 else f"{p:.2g}"
+
+
+def cell(row, key):
+    """A table cell: mean ± std of `key` in `row`, a p-value to two digits on a p row, '—' when missing."""
+    value = row.get(key)
+    if value is None:
+        return "—"
+    if row["model"].startswith("p "):
+        return f"{value:.2g}"
+    std = row.get(f"{key}_std")
+    return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"

@@ -3,7 +3,7 @@ generated samples scored by a metric set at the two points the tables compare.
 
 `CorpusTask` runs the same resumable schedule as the synthetic one on a `PreparedCorpus`. The curve metric is
 NLL-test (cheap, every eval_every). At the end of MLE pretraining ("mle") and of adversarial training ("seqgan") it
-also generates as many samples as the test set, scores them with `metrics` (default: metrics/corpus.text_metrics
+also generates as many samples as the test set, scores them with `metrics` (default: metrics/corpus_metrics.text_metrics
 against the test set) and keeps those samples and G's weights. MLE and NLL-test see the padding of a
 variable-length corpus (every position of the fixed-length sequence, as the released code trains): G must learn
 where a line ends and that nothing follows, and the near-certain end -> end steps make the per-token NLL lower than
@@ -17,10 +17,9 @@ import tensorflow as tf
 
 from .. import config as config_lib
 from ..metrics.bleu import ReferenceBLEU
-from ..metrics.corpus import text_metrics
+from ..metrics.corpus_metrics import text_metrics
 from ..metrics.nll import nll_test, sample_many
-from ..report.tables import MODELS, read_samples, seed_metrics
-from ..results import atomic_write, read_json, write_json, write_samples
+from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_json, write_samples
 from .sweep import finished_run
 from ..train.run import eval_seed, run
 
@@ -55,11 +54,17 @@ class CorpusTask:
 
     def __init__(self, cfg, data, render=" ".join, metrics=None, kind="poems"):
         if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
-            raise ValueError("cfg does not match the corpus: build it with experiments.corpus.configure(cfg, data)")
+<<<<<<< HEAD:seqgan_tf/experiments/corpus.py
+            raise ValueError("cfg does not match the corpus: build it with experiments.corpus_experiments.configure(cfg, data)")
         if kind not in KINDS:
             raise ValueError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
         self.cfg, self.data, self.render = cfg, data, render
         self.name, self.text_name, self.text_sep = KINDS[kind]
+=======
+            raise ValueError("cfg does not match the corpus: build it with "
+                             "experiments.corpus_experiments.configure(cfg, data)")
+        self.data, self.render = data, render
+>>>>>>> report-split:seqgan_tf/experiments/corpus_experiments.py
         self.test = data.encoded("test")
         if metrics is None:
             references = ReferenceBLEU(data.unpadded("test"), max_n=4)
@@ -127,7 +132,7 @@ def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True)
     changed; the same data, split and metrics) into <out_dir>/<name>/seed<k>. The LSTM arm is those runs themselves.
     Returns {"lstm": [metrics.json of each seed], name: [...], ...} in seed order. The same call again resumes."""
     from ..data import poetry
-    from ..metrics.corpus import PoemMetrics
+    from ..metrics.corpus_metrics import PoemMetrics
     lstm = [read_json(p) for p in seed_metrics(table2_dir)]
     if not lstm:
         raise FileNotFoundError(f"no seed<k>/metrics.json under {table2_dir}: run reproduce/poetry_bleu.py first")

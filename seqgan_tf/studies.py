@@ -1,10 +1,12 @@
 """What each study of how SeqGAN behaves runs: {setting name: config overrides}, scaled by the preset's rounds.
-Their summaries from saved runs are in report/studies.py. Pure Python: the report layer imports these names.
+Their summaries from saved runs are in report/ (figure3.py and *_study.py). Pure Python, no TensorFlow: experiments/
+(which runs them) and report/ (which summarises them) both import these names.
 
 - strategies (Figure 3): SeqGAN under four (g-steps, d-steps, k) schedules after one shared pretraining.
 - no_pretraining (appendix): SeqGAN from an untrained G against SeqGAN after MLE pretraining.
 - rollout_ablation: the number N of Monte-Carlo rollouts (and none), and the two rollout policies at N = 16.
 - precision: D in float32 (the paper) against bfloat16, from one shared MLE pretraining.
+- generators: the convolutional G against the LSTM G.
 Table 1's rows are in seqgan_tf/methods.py.
 """
 
@@ -59,7 +61,7 @@ def ablation_settings(cfg):
 
 PRECISIONS = ("float32", "bfloat16")
 
-# The convolutional G against the paper's LSTM G (models/cnn_generator.py): the CNN at the LSTM's parameter count
+# The convolutional G against the paper's LSTM G (models/cnn.py): the CNN at the LSTM's parameter count
 # (emb 32) and a larger one (emb 64). Different models, so nothing is shared: each runs MLE, D pretraining and the
 # rounds itself.
 GENERATORS = {"lstm": {}, "cnn": {"generator": "cnn"}, "cnn_large": {"generator": "cnn", "emb_dim": 64}}

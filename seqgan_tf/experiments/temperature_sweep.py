@@ -133,7 +133,7 @@ def write_early_stopped_samples(seed_dir):
 
 
 def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
-    """The sweep of every model of every seed directory, with the real data's point, as report/temperature.py
+    """The sweep of every model of every seed directory, with the real data's point, as report/quality_diversity.py
     reads it."""
     from .synthetic import held_out, load_oracle, real_data_seed
     runs, real = [], []
@@ -174,7 +174,7 @@ def corpus_scorer(data, metrics, n, seed):
 
 
 def corpus_models(run_dir, cfg):
-    """(name, generator, epoch) of the two generators a corpus run keeps (experiments/corpus.py `keep_model`)."""
+    """(name, generator, epoch) of the two generators a corpus run keeps (experiments/corpus_experiments.py `keep_model`)."""
     run_dir = Path(run_dir)
     models = read_json(run_dir / "metrics.json")["models"]
     for name in CORPUS_MODELS:

@@ -1,16 +1,14 @@
-"""Tables 2 and 4 (and any corpus table) from per-seed metrics.json files: mean ± std over seeds, Welch p-values of
-SeqGAN vs MLE, the real-data row, sample texts. `rewrite_table` rebuilds a table from its files alone."""
+"""Tables 2, 3 and 4 (and any corpus table) from per-seed metrics.json files: mean ± std over seeds, Welch p-values
+of SeqGAN vs MLE, the real-data row, sample texts. `rewrite_table` rebuilds a table from its files alone. The CNN vs
+LSTM pair on the poems is in report/poem_pair.py."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
 from ..metrics.stats import mean_std, welch
-from ..results import atomic_write, read_json, write_csv, write_json
-from .fmt import p_value, pm
+from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_csv, write_json
+from .fmt import cell
 
-MODELS = ("mle", "seqgan")
 # (key, header) of each Table 2 column; every key is also in the CSV / JSON, with the rest of the metrics.
 COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_m1", "BLEU-2 m1 (a)"), ("bleu2_train", "BLEU-2 (b)"),
            ("bleu2_m1_train", "BLEU-2 m1 (b)"), ("bleu2_punct", "BLEU-2 (a) + punct."),
@@ -74,26 +72,6 @@ def table(runs, real, columns=COLUMNS, paper=None, experiment=None):
             "experiment": experiment, "columns": dict(columns), "data": runs[0]["data"]}
 
 
-def _cell(row, key):
-    value = row.get(key)
-    if value is None:
-        return "—"
-    if row["model"].startswith("p "):
-        return f"{value:.2g}"
-    std = row.get(f"{key}_std")
-    return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
-
-
-def seed_metrics(out_dir) -> list:
-    """The seed<k>/metrics.json files under out_dir, in seed order."""
-    return sorted(Path(out_dir).glob("seed*/metrics.json"), key=lambda p: int(p.parent.name[4:]))
-
-
-def read_samples(run_dir, model, text_name="poems", sep="\n\n") -> list[str]:
-    """The rendered samples a CorpusTask run kept for `model` in one seed's directory (separated by `sep`)."""
-    return (run_dir / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split(sep)
-
-
 def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name="poems", examples=3,
                 text_sep="\n\n"):
     """<name>.json (everything, and what `rewrite_table` needs), <name>.csv (one row per model, every metric),
@@ -106,7 +84,7 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name=
               ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
     lines = [f"# {title}", "", "| model | " + " | ".join(h for _, h in columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
-    lines += ["| " + row["model"] + " | " + " | ".join(_cell(row, k) for k, _ in columns) + " |"
+    lines += ["| " + row["model"] + " | " + " | ".join(cell(row, k) for k, _ in columns) + " |"
               for row in table["rows"]]
     if table.get("paper"):
         paper = "; ".join(f"{m} " + ", ".join(f"{table['columns'].get(k, k)} {v}" for k, v in values.items())
@@ -133,83 +111,3 @@ def rewrite_table(out_dir, name="table2"):
     write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
                 title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"), old.get("examples", 3),
                 old.get("text_sep", "\n\n"))
-
-
-PAIR_NOTE = ("Table 2's protocols, identical for every row: as many hypotheses as there are test poems, nltk sentence "
-             "BLEU-2 of each against the whole reference set, averaged; (a) references = the test poems, (b) "
-             "references = the training poems. Self-BLEU-2 unsmoothed, leave-one-out; NLL-test: per-token NLL of the "
-             "test set. Each generator's runs use the same seeds, data, split and schedule.")
-PAIR_COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_train", "BLEU-2 (b)"), ("self_bleu2", "Self-BLEU-2"),
-                ("nll_test", "NLL-test")]
-
-
-def generator_pair(runs, labels, columns=PAIR_COLUMNS):
-    """Generators compared on one corpus under Table 2's protocols: `runs` {generator: per-seed metrics.json dicts,
-    the reference arm "lstm" first}; one row per (stage, generator) with mean ± std over seeds, and per stage the
-    Welch p of each other generator vs "lstm" (over seeds). Only the seeds every generator has finished are compared;
-    the others are named in "left_out" ({generator: seeds})."""
-    common = sorted(set.intersection(*({r["seed"] for r in rs} for rs in runs.values())))
-    if not common:
-        raise ValueError("no seed finished by every generator: " + "; ".join(
-            f"{name}: {sorted(r['seed'] for r in rs)}" for name, rs in runs.items()))
-    left_out = {name: sorted(r["seed"] for r in rs if r["seed"] not in common) for name, rs in runs.items()}
-    runs = {name: sorted((r for r in rs if r["seed"] in common), key=lambda r: r["seed"]) for name, rs in runs.items()}
-    rows, sentences = [], []
-    for model in MODELS:
-        by = {}
-        for name, rs in runs.items():
-            row = {"stage": model, "generator": name, "label": labels.get(name, name), "seeds": len(rs)}
-            for k, _ in columns:
-                values = [r["models"][model][k] for r in rs]
-                row[k], row[f"{k}_std"] = mean_std(values)
-                row[f"{k}_seeds"] = values
-            rows.append(by.setdefault(name, row))
-        for name in (n for n in by if n != "lstm"):
-            a, b = by["lstm"], by[name]
-            p = {"stage": model, "generator": f"p ({name} vs lstm)", "label": "", "seeds": len(runs[name])}
-            parts = []
-            for k, header in columns:
-                p[k] = welch(a[f"{k}_seeds"], b[f"{k}_seeds"])["p"]
-                p[k] = None if np.isnan(p[k]) else p[k]
-                parts.append(f"{header} {b[k]:.3f}{pm(b[f'{k}_std'])} vs {a[k]:.3f}{pm(a[f'{k}_std'])} "
-                             f"(p {p_value(p[k])})")
-            rows.append(p)
-            sentences.append(f"After {'MLE' if model == 'mle' else 'SeqGAN'}, {b['label']} vs {a['label']}: "
-                             + "; ".join(parts) + ".")
-    return {"rows": rows, "columns": dict(columns), "seeds": common, "sentences": sentences,
-            "left_out": {n: s for n, s in left_out.items() if s},
-            "generators": list(runs), "labels": {n: labels.get(n, n) for n in runs}}
-
-
-def write_generator_pair(out_dir, pair, title, lstm_from, name="poems"):
-    """<name>.json (everything, and where the LSTM arm's runs are), .csv (one row per stage and generator, and the
-    p rows) and .md (table + sentences)."""
-    columns = list(pair["columns"].items())
-    write_json(out_dir / f"{name}.json", {**pair, "title": title, "lstm_from": str(lstm_from)})
-    write_csv(out_dir / f"{name}.csv", pair["rows"],
-              ["stage", "generator", "seeds", *(c for k, _ in columns for c in (k, f"{k}_std"))])
-    lines = [f"# {title}", "", "| stage | generator | " + " | ".join(h for _, h in columns) + " |",
-             "|---" * (len(columns) + 2) + "|"]
-    for row in pair["rows"]:
-        cells = [_cell({**row, "model": row["generator"]}, k) for k, _ in columns]
-        lines.append(f"| {row['stage']} | {row['label'] or row['generator']} | " + " | ".join(cells) + " |")
-    lines += ["", f"Mean ± std over seeds {', '.join(map(str, pair['seeds']))}; p: two-sided Welch t-test over "
-              "seeds. " + PAIR_NOTE, ""]
-    lines += [f"- {s}" for s in pair["sentences"]]
-    if pair.get("left_out"):
-        lines.append("- Left out (not finished by every generator, so in no row): " + "; ".join(
-            f"{g} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for g, s in pair["left_out"].items()) + ".")
-    atomic_write(out_dir / f"{name}.md", "\n".join(lines) + "\n")
-
-
-def rewrite_generator_pair(out_dir, name="poems"):
-    """Rebuild <name>.{md,csv,json} from the runs: the other generators' under out_dir/<generator>/, the LSTM arm's
-    where <name>.json says (relative to the working directory, as it was given)."""
-    old = read_json(Path(out_dir) / f"{name}.json")
-    dirs = {"lstm": Path(old["lstm_from"]), **{g: Path(out_dir) / g for g in old["generators"] if g != "lstm"}}
-    runs = {g: [read_json(p) for p in seed_metrics(d)] for g, d in dirs.items()}
-    missing = [str(d) for g, d in dirs.items() if not runs[g]]
-    if missing:
-        raise FileNotFoundError(f"{out_dir}/{name}.json: no seed<k>/metrics.json under {', '.join(missing)}")
-    write_generator_pair(out_dir, generator_pair(runs, old["labels"], list(old["columns"].items())), old["title"],
-                         old["lstm_from"], name)

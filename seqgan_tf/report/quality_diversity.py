@@ -1,4 +1,4 @@
-"""The temperature sweep's tables and figure (experiments/temperature.py makes the sweep; no TensorFlow here).
+"""The temperature sweep's tables and figure (experiments/temperature_sweep.py makes the sweep; no TensorFlow here).
 
 Per seed, the reference is SeqGAN at α = 1. For every other model the crossing point is the α at which its quality
 equals the reference's (linear interpolation between grid points); its diversity there, against SeqGAN's, says which

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import music
+from ..data import midi
 from .bleu import ReferenceBLEU, bleu_weights, self_bleu
 from .mse import closest_mse
 
@@ -31,12 +31,12 @@ class MusicMetrics:
 
     def __init__(self, test):
         self.references = ReferenceBLEU(test, max_n=4)
-        self.test = np.array([music.pitches(s) for s in test])
+        self.test = np.array([midi.pitches(s) for s in test])
 
     def __call__(self, hyps) -> dict:
         w = bleu_weights(4)
         return {"bleu4": self.references.mean(hyps, w), "bleu4_m1": self.references.mean(hyps, w, "method1"),
-                "mse": closest_mse([music.pitches(h) for h in hyps], self.test),
+                "mse": closest_mse([midi.pitches(h) for h in hyps], self.test),
                 "self_bleu4": self_bleu(hyps, 4) if len(hyps) > 1 else None}
 
 
