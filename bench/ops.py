@@ -7,7 +7,7 @@ import time
 
 import tensorflow as tf
 
-from seqgan_tf.experiments.synthetic import load_oracle
+from seqgan_tf.experiments.oracle_task import load_oracle
 from seqgan_tf.train.pretrain import d_train, mle_epoch
 from seqgan_tf.train.state import State
 

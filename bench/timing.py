@@ -13,7 +13,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from seqgan_tf.experiments.synthetic import load_oracle
+from seqgan_tf.experiments.oracle_task import load_oracle
 from seqgan_tf.metrics.nll import nll_oracle, sample_many, sequence_nll
 from seqgan_tf.models.language_model import token_nll
 from seqgan_tf.train.pretrain import d_step, mle_epoch

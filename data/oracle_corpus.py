@@ -16,7 +16,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.results import write_samples  # noqa: E402
-from seqgan_tf.experiments.synthetic import load_oracle, real_data_seed  # noqa: E402
+from seqgan_tf.experiments.oracle_task import load_oracle, real_data_seed  # noqa: E402
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.methods import METHODS, parse as parse_methods  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
-from seqgan_tf.experiments.synthetic import OracleTask  # noqa: E402
+from seqgan_tf.experiments.oracle_task import OracleTask  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.report import figure2, plots, table1  # noqa: E402
 from seqgan_tf.experiments.temperature_sweep import write_early_stopped_samples  # noqa: E402

@@ -188,7 +188,7 @@ def copy_run(src, dst):
 
 def run_oracle(cfg, out, **kwargs):
     """train/run.py:run of cfg on the oracle task, without progress bars."""
-    from seqgan_tf.experiments.synthetic import OracleTask
+    from seqgan_tf.experiments.oracle_task import OracleTask
     from seqgan_tf.train.run import run
     return run(cfg, OracleTask(cfg), out, progress=False, **kwargs)
 

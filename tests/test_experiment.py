@@ -13,7 +13,7 @@ from test_models import random_params
 
 from seqgan_tf import config
 from seqgan_tf.errors import ConfigMismatch
-from seqgan_tf.experiments.synthetic import OracleTask
+from seqgan_tf.experiments.oracle_task import OracleTask
 from seqgan_tf.train.run import Stream
 
 SCRIPT = "reproduce/synthetic.py"
@@ -246,7 +246,7 @@ def oracle_corpus(tmp):
 
 def test_oracle_corpus_export_is_the_training_corpus(tmp_path):
     """data/oracle_corpus.py (in a fresh process) writes exactly the corpus a run draws, and --real_data reads it."""
-    from seqgan_tf.experiments.synthetic import load_oracle, real_data_seed
+    from seqgan_tf.experiments.oracle_task import load_oracle, real_data_seed
     path, r = ahead.result(oracle_corpus)
     assert r.returncode == 0, r.stderr[-1500:]
     written = np.loadtxt(path, dtype=np.int64)

@@ -54,17 +54,12 @@ class CorpusTask:
 
     def __init__(self, cfg, data, render=" ".join, metrics=None, kind="poems"):
         if (cfg.vocab_size, cfg.seq_len) != (len(data.vocab), data.seq_len):
-<<<<<<< HEAD:seqgan_tf/experiments/corpus.py
-            raise ValueError("cfg does not match the corpus: build it with experiments.corpus_experiments.configure(cfg, data)")
+            raise ValueError("cfg does not match the corpus: build it with "
+                             "experiments.corpus_experiments.configure(cfg, data)")
         if kind not in KINDS:
             raise ValueError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
         self.cfg, self.data, self.render = cfg, data, render
         self.name, self.text_name, self.text_sep = KINDS[kind]
-=======
-            raise ValueError("cfg does not match the corpus: build it with "
-                             "experiments.corpus_experiments.configure(cfg, data)")
-        self.data, self.render = data, render
->>>>>>> report-split:seqgan_tf/experiments/corpus_experiments.py
         self.test = data.encoded("test")
         if metrics is None:
             references = ReferenceBLEU(data.unpadded("test"), max_n=4)

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from ..models import make_generator
 from ..train.projection import machine_tag, measure_rates, median_time
-from .synthetic import load_oracle, real_data_seed
+from .oracle_task import load_oracle, real_data_seed
 
 
 def generator_rates(cfgs, rounds=2, log=print):

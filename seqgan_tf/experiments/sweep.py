@@ -11,7 +11,7 @@ from ..errors import ConfigMismatch
 from ..results import read_json, write_json
 from ..methods import METHODS
 from ..train.run import run
-from .synthetic import OracleTask
+from .oracle_task import OracleTask
 
 
 def pretrain_config(cfg, with_d=False):

@@ -108,7 +108,7 @@ def synthetic_models(seed_dir, names=tuple(SYNTHETIC_MODELS)):
 def early_stopped_samples(seed_dir):
     """The samples that scored Table 1's early-stopped MLE row of a seed directory, drawn again from the kept best
     weights with that evaluation's seed: (samples (n, T), their NLL-oracle, the NLL-oracle the run logged)."""
-    from .synthetic import load_oracle
+    from .oracle_task import load_oracle
     _, gen, epoch, cfg = next(synthetic_models(seed_dir, ("mle_early",)))
     nll, samples, _ = nll_oracle(load_oracle(cfg), gen, cfg.eval_samples, eval_seed(cfg, epoch))
     logged = read_json(Path(seed_dir) / "mle" / "metrics.json")["early_stopped"]["nll_oracle"]
@@ -135,7 +135,7 @@ def write_early_stopped_samples(seed_dir):
 def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
     """The sweep of every model of every seed directory, with the real data's point, as report/quality_diversity.py
     reads it."""
-    from .synthetic import held_out, load_oracle, real_data_seed
+    from .oracle_task import held_out, load_oracle, real_data_seed
     runs, real = [], []
     for seed_dir in seed_dirs:
         oracle = test = None
