@@ -47,7 +47,7 @@ class Config:
     num_samples: int = 10000      # official generated_num: real training sequences drawn from the oracle
     eval_samples: int = 10000     # sequences G generates for each NLL-oracle evaluation
     # --- generator G ---
-    generator: str = "lstm"       # "lstm" (the paper's) or "cnn" (models/cnn_generator.py: width emb_dim)
+    generator: str = "lstm"       # "lstm" (the paper's) or "cnn" (models/cnn.py: width emb_dim)
     emb_dim: int = 32             # official EMB_DIM
     hidden_dim: int = 32          # official HIDDEN_DIM (LSTM only)
     cnn_kernel: int = 3           # CNN G: kernel width and the dilation of each gated layer

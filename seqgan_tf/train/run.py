@@ -1,8 +1,8 @@
 """One run, start to finish, in one function: Algorithm 1 (train/seqgan.py) on a task's data, evaluated every
 `eval_every` units, checkpointed, logged as it goes, stoppable with Ctrl-C and resumable by running it again.
 
-A task (experiments/oracle_task.py: the oracle; experiments/corpus.py: poems, speeches, tunes, your own text) says
-what the real data is and how a generator is scored:
+A task (experiments/oracle_task.py: the oracle; experiments/corpus_experiments.py: poems, speeches, tunes, your
+own text) says what the real data is and how a generator is scored:
     task.real_data(cfg, hist) -> (N, T) int32     the real sequences (the same on every call: resume relies on it)
     task.score(gen, epoch) -> {metric: value}      one evaluation (also what the time projection times)
     task.evaluate(gen, epoch, hist, out) -> {...}  an evaluation during the run (score + the task's own records)
