@@ -19,24 +19,25 @@ print(json.dumps({k: [before.get(k), after.get(k)] for k in set(before) | set(af
 """
 
 
-def run_python(code, env=None, cwd="/"):
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
-                         env={**ENV, **(env or {})}, check=True)
+SETTINGS = ("XLA_FLAGS", "TF_CPU_ALLOCATOR_USE_BFC")
+
+
+def run_python(code, env=None, bare=False):
+    """The last line `code` prints in a fresh Python started in /; bare: without the settings configure() sets."""
+    base = {k: v for k, v in ENV.items() if not (bare and k in SETTINGS)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/",
+                         env={**base, **(env or {})}, check=True)
     return out.stdout.strip().splitlines()[-1]
 
 
 def test_importing_every_module_leaves_the_environment_untouched():
-    env = {k: v for k, v in ENV.items() if k not in ("XLA_FLAGS", "TF_CPU_ALLOCATOR_USE_BFC")}
-    out = subprocess.run([sys.executable, "-c", WALK], capture_output=True, text=True, cwd="/", env=env, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {}
+    assert json.loads(run_python(WALK, bare=True)) == {}
 
 
 def test_configure_sets_the_settings_and_keeps_the_users_own():
     code = ("import json; from seqgan_tf import runtime; "
             "print(json.dumps(runtime.configure(quiet=False)))")
-    env = {k: v for k, v in ENV.items() if k not in ("XLA_FLAGS", "TF_CPU_ALLOCATOR_USE_BFC")}
-    fresh = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/",
-                                      env=env, check=True).stdout.strip().splitlines()[-1])
+    fresh = json.loads(run_python(code, bare=True))
     assert fresh == {"TF_CPU_ALLOCATOR_USE_BFC": "true", "XLA_FLAGS": "--xla_cpu_max_isa=AVX"}
     mine = json.loads(run_python(code, {"TF_CPU_ALLOCATOR_USE_BFC": "false",
                                         "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2 --xla_dump_to=/tmp/x"}))
