@@ -11,7 +11,6 @@
 Run from the repository root. Writes results/benchmark/<machine-tag>-<preset>.json and .md, and prints the
 projected `paper` schedule.
 """
-import argparse
 
 from seqgan_tf import runtime
 
@@ -27,25 +26,29 @@ MODEL_FIELDS = ("vocab_size", "seq_len", "emb_dim", "hidden_dim", "d_emb_dim", "
                 "batch_size", "rollout_num")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser():
+    parser = cli.Parser(prog="python -m bench", description=__doc__)
     config.add_arguments(parser)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per phase (median reported)")
-    parser.add_argument("--no-naive", action="store_true", help="skip the slow naive rollout loop")
+    parser.add_argument("--no_naive", action="store_true", help="skip the slow naive rollout loop")
     parser.add_argument("--variants", action="store_true",
                         help="also time D in float32 / XLA / bfloat16 and under several thread settings")
     parser.add_argument("--ops", action="store_true",
                         help="also break an MLE epoch and D training down op by op (TensorFlow's profiler) and time "
                              "their largest products alone")
-    parser.add_argument("--rollout-ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
+    parser.add_argument("--rollout_ns", default="", help="also time the rollout + PG step for these N, e.g. 0,1,4,16,64")
     parser.add_argument("--released", nargs="?", const="all", default=None, metavar="PHASES",
                         help="also time the released code's graphs (TF1 graph mode) on the same phases, for ratios; "
                              "with a comma list, on those of the timed phases only (its d-step can take minutes)")
     parser.add_argument("--phases", default=",".join(timing.PHASES),
-                        help="time only these phases (comma list; default all: the projections need all)")
-    parser.add_argument("--out", default="results/benchmark", help="output directory")
-    args = parser.parse_args(argv)
+                        help="time only these phases (comma list; the projections need all)")
+    parser.add_argument("--out", default=str(cli.RUNS / "benchmark"), help="output directory (the committed "
+                        "measurements are under results/benchmark, written only when --out names it)")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         if args.repeats <= 0:
             raise ValueError(f"--repeats must be positive, got {args.repeats}")
@@ -92,7 +95,7 @@ def main(argv=None):
         if args.rollout_ns:
             ns = [int(n) for n in args.rollout_ns.split(",")]
             if min(ns) < 0:
-                raise ValueError(f"--rollout-ns must be N >= 0, got {args.rollout_ns}")
+                raise ValueError(f"--rollout_ns must be N >= 0, got {args.rollout_ns}")
             result["rollout_by_n"] = timing.rollout_by_n(cfg, ns, args.repeats)
             md += ("\nRollout + PG step by N, side by side (0 = no rollout):\n\n| N | median s |\n|---|---|\n"
                    + "".join(f"| {n} | {t:.3f} |\n" for n, t in result["rollout_by_n"].items()))

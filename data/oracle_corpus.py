@@ -7,7 +7,6 @@ space-separated token ids), e.g. to train another implementation on exactly the 
 The experiment itself never reads such a file: it draws the corpus from the oracle with a seed fixed by
 `seed`, so the same seed gives the same corpus (this script writes exactly that corpus).
 """
-import argparse
 from pathlib import Path
 
 from seqgan_tf import runtime
@@ -19,12 +18,15 @@ from seqgan_tf.results import write_samples  # noqa: E402
 from seqgan_tf.experiments.oracle_task import load_oracle, real_data_seed  # noqa: E402
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.set_defaults(preset="paper")
+def build_parser():
+    parser = cli.Parser(description=__doc__)
+    config.add_arguments(parser, preset="paper")
     parser.add_argument("--out", required=True, help="file to write")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
         oracle = load_oracle(cfg)

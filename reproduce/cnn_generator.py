@@ -36,21 +36,25 @@ from seqgan_tf.report import generator_study, plots, poem_pair, summaries  # noq
 from seqgan_tf.results import gzip_first_seed_samples, write_json  # noqa: E402
 
 
-def main(argv=None):
+def build_parser():
     parser = cli.study_parser(__doc__, "cnn_generator", seeds=3)
     parser.add_argument("--generators", default="lstm,cnn", help=f"comma list of {', '.join(GENERATORS)}")
     parser.add_argument("--poems", default="", help="a Table-2 directory (e.g. results/poetry/poetry): run the pair "
                         "on the poems, its runs as the LSTM arm")
-    parser.add_argument("--cache", default="cache", help="prepared-data cache for --poems (default cache/)")
+    parser.add_argument("--cache", default="cache", help="prepared-data cache for --poems")
     parser.add_argument("--lstm_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
                         "seed<k>/seqgan runs are taken as the LSTM arm (same config required)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         settings = cli.pick(args.generators, GENERATORS, "generator")
         if args.poems:
             if list(settings) == ["lstm"]:
                 raise ValueError("--poems compares CNN generators with Table 2's LSTM runs: name one in --generators")
-            out = cli.output_dir(args.out or Path("results") / "cnn_generator" / "poems")
+            out = cli.output_dir(args.out or cli.RUNS / "cnn_generator" / "poems")
             runs = corpus_experiments.poem_generators(Path(args.poems), out, {g: o for g, o in settings.items() if g != "lstm"},
                                           args.cache)
             poem_pair.write_generator_pair(out, poem_pair.generator_pair(runs, generator_study.GENERATOR_LABELS),

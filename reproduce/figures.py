@@ -10,19 +10,23 @@ table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds), each poems.
 from its runs and Table 2's) and each temperature.json (the temperature sweep's
 crossing table and quality-diversity figure).
 """
-import argparse
 from pathlib import Path
 
 from seqgan_tf import cli  # (no TensorFlow anywhere below: tests/test_figures.py checks it)
 from seqgan_tf.report import corpus_tables, figure2, plots, poem_pair, quality_diversity, summaries, table1
 
 
+def build_parser():
+    parser = cli.Parser(description=__doc__)
+    parser.add_argument("--results", default="results", help="directory of result files to redraw, searched "
+                        "recursively (e.g. runs/synthetic/quick)")
+    return parser
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default="results", help="results directory to search (default: results)")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
-        root = Path(args.root)
+        root = Path(args.results)
         if not root.is_dir():
             raise FileNotFoundError(f"no results directory {root}")
         written = plots.run_curves(root)

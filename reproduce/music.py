@@ -26,11 +26,14 @@ from seqgan_tf.results import MODELS, read_samples  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
 
 
-def main(argv=None):
+def build_parser():
     parser = cli.seeds_parser(__doc__, "music", "music")
-    parser.add_argument("--source", dest="corpus", help="MIDI directory (default: the Nottingham MIDI files, found by data/sources.py)")
-    parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI (default 3)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         if args.examples < 1:
             raise ValueError(f"--examples must be at least 1, got {args.examples}")

@@ -19,9 +19,12 @@ from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
 from seqgan_tf.report import plots, summaries  # noqa: E402
 
 
+def build_parser():
+    return cli.study_parser(__doc__, "no_pretraining")
+
+
 def main(argv=None):
-    parser = cli.study_parser(__doc__, "no_pretraining")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "no_pretraining")
         run_settings(cfg, studies.no_pretraining_settings(cfg), seeds, out, shared=None)

@@ -29,12 +29,15 @@ from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
 
 
-def main(argv=None):
+def build_parser():
     parser = cli.seeds_parser(__doc__, "poetry", "poetry")
-    parser.add_argument("--source", dest="corpus_source", help=f"poem source: {' or '.join(poetry.SOURCES)}")
     parser.add_argument("--rescore", action="store_true",
                         help="no training: score the poems each seed kept in --out again (every protocol)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
         seeds = cli.seed_range(cfg, args.seeds)

@@ -20,9 +20,12 @@ from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
 from seqgan_tf.report import plots, summaries  # noqa: E402
 
 
+def build_parser():
+    return cli.study_parser(__doc__, "precision", seeds=3)
+
+
 def main(argv=None):
-    parser = cli.study_parser(__doc__, "precision", seeds=3)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "precision")
         run_settings(cfg, studies.precision_settings(cfg), seeds, out, shared="mle")

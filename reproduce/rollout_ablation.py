@@ -22,19 +22,23 @@ from seqgan_tf.experiments.sweep import run_settings  # noqa: E402
 from seqgan_tf.report import plots, summaries  # noqa: E402
 
 
-def main(argv=None):
+def build_parser():
     parser = cli.study_parser(__doc__, "rollout_ablation", seeds=3)
-    parser.add_argument("--repeats", type=int, default=16, help="reward repeats per N on the fixed batch")
+    parser.add_argument("--reward_repeats", type=int, default=16, help="reward repeats per N on the fixed batch")
     parser.add_argument("--batch", type=int, default=8, help="sequences in the fixed batch")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "rollout_ablation")
-        if args.repeats < 2 or args.batch < 1:
-            raise ValueError("--repeats must be >= 2 and --batch >= 1")
+        if args.reward_repeats < 2 or args.batch < 1:
+            raise ValueError("--reward_repeats must be >= 2 and --batch >= 1")
         run_settings(cfg, studies.ablation_settings(cfg), seeds, out, shared="mle+d")
         for seed in seeds:
             reward_variance.write(config.replace(cfg, seed=seed), out / f"seed{seed}", studies.ROLLOUT_NS,
-                                  args.repeats, args.batch)
+                                  args.reward_repeats, args.batch)
         plots.run_curves(out)
         summary = summaries.write("rollout_ablation", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (rollout_ablation.png)")

@@ -26,9 +26,12 @@ from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, t
 from seqgan_tf.train.run import run  # noqa: E402
 
 
+def build_parser():
+    return cli.seeds_parser(__doc__, "speech", "speeches")
+
+
 def main(argv=None):
-    parser = cli.seeds_parser(__doc__, "speech", "speeches")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg = config.from_args(args)
         seeds = cli.seed_range(cfg, args.seeds)

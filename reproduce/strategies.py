@@ -29,15 +29,19 @@ from seqgan_tf.report import plots, summaries  # noqa: E402
 DEFAULTS = {"quick": dict(d_negatives=1000, pretrain_d_steps=50, rollout_num=8)}
 
 
-def main(argv=None):
-    parser = cli.study_parser(__doc__, "strategies")
+def build_parser():
+    parser = cli.study_parser(__doc__, "strategies", defaults=DEFAULTS)
     parser.add_argument("--panels", default="", help="run only these panels (comma list of g100_d1_k10, "
                         "g30_d1_k30, g1_d1_k10, g1_d5_k3; default all), e.g. to share a seed between two processes")
     parser.add_argument("--mle_from", default="", help="a Table-1 directory (e.g. results/synthetic/quick) whose "
                         "seed<k>/pretrain MLE runs each seed's pretraining continues from")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
-        cfg, seeds, out = cli.study_setup(args, "strategies", DEFAULTS)
+        cfg, seeds, out = cli.study_setup(args, "strategies")
         settings = studies.strategy_settings(cfg)
         if args.panels:
             settings = cli.pick(args.panels, settings, "panel")

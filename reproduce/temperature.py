@@ -1,16 +1,16 @@
 """Quality against diversity over softmax temperatures (Caccia et al. 2020): does SeqGAN beat a temperature-tuned MLE?
 
-    python reproduce/temperature.py                                  # the Table-1 runs of results/synthetic/quick
-    python reproduce/temperature.py --runs results/synthetic/quick --alphas 0.5,1,2 --out /tmp/t
-    python reproduce/temperature.py --poems results/poetry/poetry    # the poetry runs (BLEU-2, protocol (a))
-    python reproduce/temperature.py --speeches results/speeches/speech   # the speech runs (BLEU-3, protocol (a))
+    python reproduce/temperature.py                                  # the Table-1 runs in runs/synthetic/quick
+    python reproduce/temperature.py --runs runs/synthetic/quick --alphas 0.5,1,2 --out /tmp/t
+    python reproduce/temperature.py --poems runs/poetry/poetry       # the poetry runs (BLEU-2, protocol (a))
+    python reproduce/temperature.py --speeches runs/speeches/speech  # the speech runs (BLEU-3, protocol (a))
 
-Reads the generators the runs kept (their checkpoints and best-NLL-valid weights: re-run the Table-1 command first
-if they are gone), samples each at every inverse temperature α and writes temperature.{json,csv,png} and
-crossing.{md,csv} under results/temperature/<preset>/ (or --out). Seeds swept before (in that temperature.json, on
-the same grid) and not present now are kept, so seeds can be added one session at a time. No training.
+Reads the generators the runs kept (their checkpoints and best-NLL-valid weights, which results/ does not hold:
+make the runs first, e.g. `python reproduce/synthetic.py --methods mle,seqgan --seeds 5`), samples each at every
+inverse temperature α and writes temperature.{json,csv,png} and crossing.{md,csv} under
+runs/temperature/<runs' name>/ (or --out). Seeds swept before (in that temperature.json, on the same grid) and not
+present now are kept, so seeds can be added one at a time. No training.
 """
-import argparse
 from pathlib import Path
 
 from seqgan_tf import runtime
@@ -22,8 +22,14 @@ from seqgan_tf.experiments import temperature_sweep as sweep  # noqa: E402
 from seqgan_tf.report import quality_diversity  # noqa: E402
 
 
-def seed_dirs(root, seeds=None):
-    """root/seed<k>/ for every k (or the comma list `seeds`)."""
+# The command that makes the runs each kind of sweep reads (their generators live in checkpoints, never committed).
+MAKE = {None: "python reproduce/synthetic.py --methods mle,seqgan --seeds 5` (into runs/synthetic/quick/)",
+        "poems": "python reproduce/poetry_bleu.py` (into runs/poetry/poetry/)",
+        "speeches": "python reproduce/speech_bleu.py` (into runs/speeches/speech/)"}
+
+
+def seed_dirs(root, seeds=None, kind=None):
+    """root/seed<k>/ for every k (or the comma list `seeds`), each with its kept generators."""
     dirs = sorted(p for p in Path(root).glob("seed*") if p.is_dir() and p.name[4:].isdigit())
     if seeds:
         wanted = {f"seed{int(k)}" for k in seeds.split(",")}
@@ -32,7 +38,11 @@ def seed_dirs(root, seeds=None):
             raise FileNotFoundError(f"no {', '.join(sorted(missing))} under {root}")
         dirs = [d for d in dirs if d.name in wanted]
     if not dirs:
-        raise FileNotFoundError(f"no seed<k>/ run directories under {root}")
+        raise FileNotFoundError(f"no seed<k>/ run directories under {root}; make them first: `{MAKE[kind]}")
+    kept = [d for d in dirs if any(d.glob("*/checkpoints/config.json")) or (d / "checkpoints/config.json").is_file()]
+    if len(kept) < len(dirs):
+        raise FileNotFoundError(f"{root}: the runs keep no generators (checkpoints are not committed); make them "
+                                f"first: `{MAKE[kind]}")
     return dirs
 
 
@@ -42,7 +52,7 @@ def corpus(kind, root, alphas, cache, seeds=None):
     from seqgan_tf.data import poetry, speeches
     from seqgan_tf.metrics.bleu import ReferenceBLEU
     from seqgan_tf.metrics.corpus_metrics import text_metrics
-    dirs = seed_dirs(root, seeds)
+    dirs = seed_dirs(root, seeds, kind)
     cfgs = [sweep.run_config(d) for d in dirs]
     c = cfgs[0]
     if kind == "poems":
@@ -54,26 +64,30 @@ def corpus(kind, root, alphas, cache, seeds=None):
                               dataset=kind, quality="bleu2" if kind == "poems" else "bleu3")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", default="results/synthetic/quick", help="a Table-1 directory of seed<k>/ runs")
+def build_parser():
+    parser = cli.Parser(description=__doc__)
+    parser.add_argument("--runs", default="runs/synthetic/quick", help="a Table-1 directory of seed<k>/ runs")
     corpora = parser.add_mutually_exclusive_group()
     corpora.add_argument("--poems", help="a poetry directory of seed<k>/ runs instead (BLEU-2, protocol (a))")
     corpora.add_argument("--speeches", help="a speeches directory of seed<k>/ runs instead (BLEU-3, protocol (a))")
-    parser.add_argument("--seeds", help="only these seeds, e.g. 88,89 (default: every seed<k>/ there)")
+    parser.add_argument("--only_seeds", help="only these seeds, e.g. 88,89 (default: every seed<k>/ there)")
     parser.add_argument("--alphas", help="inverse temperatures, comma-separated (default: 0.5 .. 2, fine near 1)")
-    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/, as poetry_bleu.py)")
-    parser.add_argument("--out", help="output directory (default results/temperature/<runs' name>)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--cache", default="cache", help="prepared-data directory, as poetry_bleu.py's")
+    cli.out_argument(parser, f"{cli.RUNS}/temperature/<runs' name>")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         alphas = sweep.parse_alphas(args.alphas) if args.alphas else sweep.ALPHAS
         kind = "poems" if args.poems else "speeches" if args.speeches else None
         root = Path(args.poems or args.speeches or args.runs)
         if kind:
-            result = corpus(kind, root, alphas, args.cache, args.seeds)
+            result = corpus(kind, root, alphas, args.cache, args.only_seeds)
         else:
-            result = sweep.synthetic_sweep(seed_dirs(root, args.seeds), alphas)
-        out = cli.output_dir(args.out or Path("results/temperature") / ((f"{kind}_" if kind else "") + root.name))
+            result = sweep.synthetic_sweep(seed_dirs(root, args.only_seeds), alphas)
+        out = cli.output_dir(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))
         print(quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result)) + f"Results in {out}/")
 
 

@@ -1,4 +1,5 @@
-"""Shared command-line plumbing for the reproduce scripts: one-line errors and a checked output directory."""
+"""Shared command-line plumbing for every entry point: one parser class (either option spelling, true defaults in
+--help), one-line errors, and a checked output directory under runs/ unless --out says otherwise."""
 import argparse
 import contextlib
 import os
@@ -7,6 +8,40 @@ from pathlib import Path
 
 from .errors import CheckpointError, Diverged, Interrupted, Locked
 from . import config
+
+
+RUNS = Path("runs")     # default output root: git-ignored, so a run never touches the committed results/
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Appends "(default: X)" to an option's help unless it already states its default or has none to state."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default:" not in text and action.default not in (None, False, "", argparse.SUPPRESS)
+                and action.option_strings):
+            text += " (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one spelling rule: options are declared with underscores and accepted with either underscores
+    or hyphens (--adv_epochs = --adv-epochs)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        return super().parse_known_args([_underscored(a) for a in args], namespace)
+
+
+def _underscored(arg):
+    if not arg.startswith("--") or arg == "--":
+        return arg
+    name, eq, value = arg[2:].partition("=")
+    return "--" + name.replace("-", "_") + eq + value
 
 
 @contextlib.contextmanager
@@ -37,33 +72,42 @@ def output_dir(path) -> Path:
     return path
 
 
-def study_parser(doc, study, seeds=1):
-    """Arguments of a study script: --preset and every Config field, --out (default results/<study>/<preset>),
-    --seeds (runs seeds --seed, --seed+1, ...)."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    config.add_arguments(parser)
-    parser.add_argument("--out", help=f"output directory (default results/{study}/<preset>)")
-    parser.add_argument("--seeds", type=int, default=seeds, help=f"seeds --seed, --seed+1, ... (default {seeds})")
+def out_argument(parser, default):
+    """--out: the directory this command writes (`default` names it in --help)."""
+    parser.add_argument("--out", help=f"output directory (default: {default}; the committed reference results "
+                        "are under results/, written only when --out names them)")
+
+
+def study_parser(doc, study, seeds=1, preset="quick", defaults=None, from_data=()):
+    """Arguments of a run-making script: --preset and every Config field (see config.add_arguments), --out (default
+    runs/<study>/<preset>), --seeds N (runs seeds --seed, --seed+1, ...)."""
+    parser = Parser(description=doc)
+    config.add_arguments(parser, preset, defaults, from_data)
+    out_argument(parser, f"{RUNS}/{study}/<preset>")
+    parser.add_argument("--seeds", type=int, default=seeds, help="how many seeds: --seed, --seed+1, ...")
     return parser
 
 
-def study_setup(args, study, defaults=None):
-    """(cfg, seeds, out dir) from a study_parser's arguments; `defaults` as config.from_args. Raises ValueError /
-    PermissionError, so call it inside one_line_errors."""
-    cfg = config.from_args(args, defaults)
+def study_setup(args, study):
+    """(cfg, seeds, out dir) from a study_parser's arguments. Raises ValueError / PermissionError, so call it inside
+    one_line_errors."""
+    cfg = config.from_args(args)
     return cfg, seed_range(cfg, args.seeds), study_output_dir(args, study, cfg)
 
 
 def study_output_dir(args, study, cfg) -> Path:
-    """--out, or results/<study>/<preset>, created (see output_dir)."""
-    return output_dir(args.out or Path("results") / study / cfg.preset)
+    """--out, or runs/<study>/<preset>, created (see output_dir)."""
+    return output_dir(args.out or RUNS / study / cfg.preset)
+
+
+# Fields a corpus sets for itself (corpus_experiments.configure): their Config values are never used there.
+CORPUS_FIELDS = ("vocab_size", "seq_len", "num_samples", "end_token")
 
 
 def seeds_parser(doc, preset, study):
     """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, and --cache."""
-    parser = study_parser(doc, study, seeds=3)
-    parser.set_defaults(preset=preset)
-    parser.add_argument("--cache", default="cache", help="prepared-data directory (default cache/)")
+    parser = study_parser(doc, study, seeds=3, preset=preset, from_data=CORPUS_FIELDS)
+    parser.add_argument("--cache", default="cache", help="prepared-data directory")
     return parser
 
 

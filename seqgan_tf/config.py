@@ -252,22 +252,29 @@ def _convert(name: str, text: str, typ):
     return value
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--preset plus one --<field> option per Config field."""
-    parser.add_argument("--preset", default="quick", help=f"one of {', '.join(PRESETS)} (default: quick)")
+def add_arguments(parser: argparse.ArgumentParser, preset="quick", defaults=None, from_data=()) -> None:
+    """--preset plus one --<field> option per Config field. --help shows what a run with no options uses: `preset`
+    with the script's own `defaults` ({preset: {field: value}}, kept on the parser for from_args) applied, the
+    paper's value beside it where it differs; `from_data` names fields the data sets instead."""
+    parser.add_argument("--preset", default=preset, help=f"one of {', '.join(PRESETS)} (default: {preset})")
+    parser.set_defaults(config_defaults=defaults or {})
+    used = make(preset, **(defaults or {}).get(preset, {}))
     hints = typing.get_type_hints(Config)
     for f in dataclasses.fields(Config):
         if f.name == "preset":
             continue
+        value, paper = getattr(used, f.name), getattr(PRESETS["paper"], f.name)
+        shown = ("default: set from the data" if f.name in from_data else
+                 f"default: {value!r}" + ("" if value == paper else f" (paper: {paper!r})"))
         parser.add_argument(f"--{f.name}", dest=f.name, default=None, metavar=hints[f.name].__name__.upper(),
-                            help=f"default: {getattr(PRESETS['paper'], f.name)!r} (paper)")
+                            help=shown)
 
 
-def from_args(args: argparse.Namespace, defaults=None) -> Config:
-    """Build the Config from parsed arguments: preset, then `defaults` ({preset: {field: value}}, a script's
-    own schedule for that preset), then each --field given (ValueError if bad)."""
+def from_args(args: argparse.Namespace) -> Config:
+    """Build the Config from parsed arguments: preset, then the script's own defaults for that preset (see
+    add_arguments), then each --field given (ValueError if bad)."""
     hints = typing.get_type_hints(Config)
-    overrides = dict((defaults or {}).get(args.preset, {}))
+    overrides = dict(getattr(args, "config_defaults", {}).get(args.preset, {}))
     for f in dataclasses.fields(Config):
         text = getattr(args, f.name, None)
         if f.name != "preset" and text is not None:

@@ -12,7 +12,7 @@ from seqgan_tf.train.rollout import rollout_rewards
 
 @ahead.job("test_benchmark_smoke_writes_json_and_markdown")
 def benchmark_run(tmp):
-    return tmp, run_script("-m", "bench", "--preset", "smoke", "--repeats", "1", "--rollout-ns", "0,2", "--out", tmp,
+    return tmp, run_script("-m", "bench", "--preset", "smoke", "--repeats", "1", "--rollout_ns", "0,2", "--out", tmp,
                            cwd=ROOT)
 
 

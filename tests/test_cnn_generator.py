@@ -103,7 +103,7 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
         run = next(tmp_path.glob(f"seed*/{g}"))
         assert gzip.decompress((run / "samples.txt.gz").read_bytes()) == (run / "samples.txt").read_bytes()
     (tmp_path / "generators.png").unlink()
-    main("reproduce/figures.py", "--root", tmp_path)
+    main("reproduce/figures.py", "--results", tmp_path)
     assert (tmp_path / "generators.png").read_bytes()[:8] == PNG
 
     # The LSTM arm is Table 1's SeqGAN run: --lstm_from takes it, and it is the run the study trained itself.

@@ -25,7 +25,7 @@ NO_TENSORFLOW = """
 import runpy, sys
 sys.modules["tensorflow"] = None      # any import of it raises ImportError
 sys.modules["keras"] = None
-sys.argv = ["figures.py", "--root", sys.argv[1]]
+sys.argv = ["figures.py", "--results", sys.argv[1]]
 runpy.run_path({figures!r}, run_name="__main__")
 """
 

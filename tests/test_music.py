@@ -140,7 +140,7 @@ def music_script(tmp):
     src = random_tunes(tmp / "midi", 10, 70)
     (src / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06garbage")
     (src / "notes.txt").write_text("not MIDI, not read")
-    return tmp / "out", run_script(SCRIPT, *SMOKE, "--source", src, "--out", tmp / "out", "--cache", tmp / "cache")
+    return tmp / "out", run_script(SCRIPT, *SMOKE, "--corpus", src, "--out", tmp / "out", "--cache", tmp / "cache")
 
 
 def test_smoke_script_writes_table_midi_and_piano_roll():
@@ -190,6 +190,6 @@ def test_zero_tunes_one_line_error_nothing_written(tmp_path, capsys, make, messa
     (tmp_path / "short").mkdir()
     write_tune(tmp_path / "short" / "s.mid", MELODY)                    # 8 samples < 32
     cache, out = tmp_path / "cache", tmp_path / "out"
-    fails(capsys, "reproduce/music.py", *SMOKE, "--source", make(tmp_path), "--cache", cache, "--out", out,
+    fails(capsys, "reproduce/music.py", *SMOKE, "--corpus", make(tmp_path), "--cache", cache, "--out", out,
           message=message)
     assert not cache.exists() and not out.exists()

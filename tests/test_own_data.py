@@ -57,7 +57,7 @@ def test_char_mode_keeps_spaces_as_a_token():
 
 
 def test_vocabulary_cap_maps_rare_tokens_to_unk(tmp_path):
-    """--max-vocab keeps the commonest tokens and maps the rest to <unk>."""
+    """--max_vocab keeps the commonest tokens and maps the rest to <unk>."""
     data = prepare(tmp_path, max_vocab=10)
     assert len(data.vocab) == 10 and data.vocab.tokens[:2] == [corpus.UNK, corpus.END]
     ids = data.encoded("train")
@@ -65,10 +65,10 @@ def test_vocabulary_cap_maps_rare_tokens_to_unk(tmp_path):
 
 
 def test_long_lines_are_an_error_or_truncated_and_counted(tmp_path):
-    """Lines over --max-len are an error naming the first, or with --truncate cut and counted."""
+    """Lines over --max_len are an error naming the first, or with --truncate cut and counted."""
     n_long = sum(len(l.split()) > 10 for l in LINES)
     first = next(i for i, l in enumerate(LINES, 1) if len(l.split()) > 10)
-    with pytest.raises(ValueError, match=rf"sentences.txt:{first}: \d+ tokens, longer than --max-len 10 "
+    with pytest.raises(ValueError, match=rf"sentences.txt:{first}: \d+ tokens, longer than --max_len 10 "
                                          rf"\({n_long} such lines"):
         prepare(tmp_path, max_len=10)
     data = prepare(tmp_path, max_len=10, truncate=True)
@@ -209,7 +209,7 @@ def test_sample_refuses_another_format_or_config(trained, tmp_path, capsys, name
 @pytest.mark.parametrize("name, content, extra, pattern", [
     ("empty.txt", b"\n  \n", [], r"empty.txt: empty corpus"),
     ("binary.bin", b"\x7fELF\x02\x01\x01\x00\xff\xfe", [], r"binary.bin:1: not UTF-8 text \(a binary file\?\)"),
-    ("long.txt", b"a b c\na b c d e f\nb c\n", ["--max-len", "4"], r"long.txt:2: 6 tokens, longer than --max-len 4"),
+    ("long.txt", b"a b c\na b c d e f\nb c\n", ["--max_len", "4"], r"long.txt:2: 6 tokens, longer than --max_len 4"),
     (None, None, [], r"corpus file not found: .*nothere.txt"),
 ])
 def test_train_bad_input_is_one_line(tmp_path, capsys, name, content, extra, pattern):

@@ -220,7 +220,7 @@ def test_smoke_script_writes_table_and_poems():
     md = (out / "table2.md").read_text(encoding="utf-8")
     assert md.count("\n| ") == 5 and "| seqgan | " in md and "mle samples" in md
     (out / "table2.md").unlink()                        # figures.py rebuilds it from the saved runs alone
-    main("reproduce/figures.py", "--root", out)
+    main("reproduce/figures.py", "--results", out)
     assert (out / "table2.md").read_text(encoding="utf-8") == md
     assert (out / "seed0" / "nll_curve.png").read_bytes()[:8] == PNG
     metrics = json.loads((out / "seed0" / "metrics.json").read_text())
@@ -264,7 +264,7 @@ def test_cnn_poem_pair_is_table_2s_runs_against_the_cnn(tmp_path, capsys):
     md = (out / "poems.md").read_text(encoding="utf-8")
     assert md.count("\n| ") == 7 and "After SeqGAN, CNN G, emb 32" in md and "(a) references = the test poems" in md
     (out / "poems.md").unlink()                     # figures.py rebuilds it from the runs alone
-    main("reproduce/figures.py", "--root", out)
+    main("reproduce/figures.py", "--results", out)
     assert (out / "poems.md").read_text(encoding="utf-8") == md
     # a finished seed without its checkpoints (a fresh clone commits none) is taken as it is, not trained anew
     shutil.rmtree(out / "cnn" / "seed1" / "checkpoints")
@@ -318,7 +318,7 @@ def test_bad_input_one_line_error_nothing_prepared(tmp_path, capsys, make, sourc
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     (tmp_path / "corrupt.tgz").write_bytes(_package({"quantangshi/poet.tang.0.json": [QUATRAIN]})[:40])
     cache, out = tmp_path / "cache", tmp_path / "out"
-    fails(capsys, "reproduce/poetry_bleu.py", *SMOKE, "--source", source, "--corpus", make(tmp_path), "--cache", cache,
+    fails(capsys, "reproduce/poetry_bleu.py", *SMOKE, "--corpus_source", source, "--corpus", make(tmp_path), "--cache", cache,
           "--out", out, message=message)
     assert not cache.exists() or not any(cache.rglob("*")), list(cache.rglob("*"))
     assert not out.exists()

@@ -72,7 +72,7 @@ def test_smoke_run_writes_table3_with_ten_sentences_per_model(tmp_path):
     assert all(len(b.strip().splitlines()) == 10 for b in (blocks[1], blocks[3]))
     before = (out / "table3.md").read_text()
     (out / "table3.md").unlink()
-    main("reproduce/figures.py", "--root", out)
+    main("reproduce/figures.py", "--results", out)
     assert (out / "table3.md").read_text() == before
     # the temperature sweep reads the kept generators: BLEU-3 under protocol (a) at each α, NLL-test as diversity
     main("reproduce/temperature.py", "--speeches", out, "--alphas", "1,4", "--cache", tmp_path / "cache",

@@ -224,7 +224,7 @@ def ablation(tmp_path_factory):
     out = tmp_path_factory.mktemp("ablation")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(studies, "ROLLOUT_NS", (0, 1, 16))
-        _run("rollout_ablation.py", out, "--seeds", "1", "--repeats", "12", "--adv_epochs", "2")
+        _run("rollout_ablation.py", out, "--seeds", "1", "--reward_repeats", "12", "--adv_epochs", "2")
     return out
 
 
@@ -245,7 +245,7 @@ def test_figures_redraws_the_studies_from_saved_files(ablation):
     """figures.py redraws a study's figure from its runs and rewrites the same summary."""
     before = (ablation / "rollout_ablation.json").read_text()
     (ablation / "rollout_ablation.png").unlink()
-    main("reproduce/figures.py", "--root", ablation)
+    main("reproduce/figures.py", "--results", ablation)
     assert (ablation / "rollout_ablation.png").read_bytes()[:8] == PNG
     assert (ablation / "rollout_ablation.json").read_text() == before
 

@@ -71,7 +71,7 @@ def test_figures_rebuilds_table_and_figure2_from_saved_results(tmp_path):
         random_stats = {"n": 100, "mean": 8 * (5.0 + k), "var": 4.0}
         for method, f in finals.items():
             fake_run(root, method, seed, pre, [4.2, f[k]], (random_stats, {"n": 100, "mean": 8 * f[k], "var": 2.0}))
-    main("reproduce/figures.py", "--root", tmp_path / "results")
+    main("reproduce/figures.py", "--results", tmp_path / "results")
     for name in ("table1.md", "table1.csv", "table1.json", "figure2.png", "figure2.pdf"):
         assert (root / name).stat().st_size > 0, name
     assert (root / "figure2.png").read_bytes()[:8] == PNG

@@ -107,7 +107,10 @@ def test_bad_alphas_are_one_line(capsys, alphas, tmp_path):
           if alphas != "x" else "comma-separated")
 
 
-def test_runs_without_kept_generators_are_one_line(capsys, tmp_path):
+def test_runs_without_kept_generators_name_the_command_that_makes_them(capsys, tmp_path):
+    """The committed results keep no generators: the error says which command makes runs that do."""
     (tmp_path / "seed0" / "pretrain").mkdir(parents=True)
     fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--out", tmp_path / "o",
-          message="no checkpoints/config.json")
+          message="keep no generators (checkpoints are not committed); make them first: `python reproduce/")
+    fails(capsys, "reproduce/temperature.py", "--runs", tmp_path / "none", "--out", tmp_path / "o",
+          message="make them first: `python reproduce/synthetic.py --methods mle,seqgan")

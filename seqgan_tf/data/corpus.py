@@ -96,8 +96,8 @@ def load_padded(path, mode: str, max_len: int = 0, truncate: bool = False) -> tu
     long = [(n, len(seq)) for n, seq in lines if len(seq) > max_len]
     if long and not truncate:
         n, length = long[0]
-        raise ValueError(f"{path}:{n}: {length} tokens, longer than --max-len {max_len} ({len(long)} such lines; "
-                         "raise --max-len or pass --truncate to cut them)")
+        raise ValueError(f"{path}:{n}: {length} tokens, longer than --max_len {max_len} ({len(long)} such lines; "
+                         "raise --max_len or pass --truncate to cut them)")
     seqs = [seq[:max_len] + [END] * (max_len + 1 - len(seq[:max_len])) for _, seq in lines]
     stats = {"tokenize": mode, "max_len": max_len, "lines": len(lines), "truncated_lines": len(long),
              "longest_line": max(lengths), "mean_line_tokens": sum(lengths) / len(lengths), "end_token": END}

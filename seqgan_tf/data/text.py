@@ -19,7 +19,7 @@ def prepare(path, mode: str, max_len: int, truncate: bool, max_vocab: int, cache
     if mode not in corpus.TOKENIZERS:
         raise ValueError(f"unknown tokenizer {mode!r}; choose one of {', '.join(corpus.TOKENIZERS)}")
     if max_vocab < 0 or 0 < max_vocab < 3:
-        raise ValueError(f"--max-vocab must be 0 (no cap) or at least 3 (<unk>, <eos> and a token), got {max_vocab}")
+        raise ValueError(f"--max_vocab must be 0 (no cap) or at least 3 (<unk>, <eos> and a token), got {max_vocab}")
     seqs, stats = corpus.load_padded(path, mode, max_len, truncate)
     return corpus.prepare(seqs, cache_dir, "data", f"{mode}:{Path(path).resolve()}", test_fraction, split_seed,
                           max_vocab or None, stats, specials=(corpus.UNK, corpus.END))

@@ -40,8 +40,10 @@ def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=No
         pre_dir = root / f"seed{seed}" / "pretrain" if shared else None
         if shared:
             src = Path(mle_from) / f"seed{seed}" / "pretrain" if mle_from else None
-            if src is not None and not (src / "metrics.json").is_file():
-                raise FileNotFoundError(f"no finished MLE pretraining in {src} to continue from")
+            if src is not None and not ((src / "metrics.json").is_file() and (src / "checkpoints").is_dir()):
+                raise FileNotFoundError(f"no finished MLE pretraining with its checkpoints in {src} to continue from "
+                                        f"(results/ keeps none); make one first: `python reproduce/synthetic.py "
+                                        f"--methods mle --seed {seed}` (into runs/synthetic/quick/)")
             pre_cfg = pretrain_config(seed_cfg, shared == "mle+d")
             run(pre_cfg, OracleTask(pre_cfg), pre_dir, progress, log, init_from=src)
         for name, overrides in settings.items():

@@ -83,7 +83,7 @@ def final_generator(run_dir, cfg):
 
 def weights_generator(path, cfg):
     if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: missing (kept by runs made after the temperature sweep was added)")
+        raise FileNotFoundError(f"{path}: missing (the run kept no best-NLL-valid weights); run it again to sweep it")
     gen = make_generator(cfg)
     gen.load_weights(str(path))
     return gen

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import config
 from ..methods import METHODS
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
@@ -150,3 +151,29 @@ def write(root):
     write_csv(root / "table1.csv", table)
     atomic_write(root / "table1.md", markdown(table, f"Table 1 (NLL-oracle), '{preset_of(collect(root))}' preset"))
     return table
+
+
+def run_line(metrics) -> str:
+    """The line one synthetic run ends with: NLL-oracle untrained, after MLE, after the rounds and the lowest."""
+    n, cfg = metrics["nll_oracle"], metrics["config"]
+    rounds = n["best_epoch"] - cfg["pretrain_g_epochs"]
+    where = f"round {rounds}" if rounds > 0 else f"MLE epoch {n['best_epoch']}"
+    return (f"NLL-oracle: random init {n['random_init']:.3f}, after MLE {n['after_mle']:.3f}, after "
+            f"{cfg['adv_epochs']} rounds {n['final']:.3f} (best {n['best']:.3f} at {where}); "
+            f"real data {n['real_data']:.3f}")
+
+
+def reference_line(metrics, reference: Path):
+    """The committed run `reference` (a metrics.json) as run_line, naming its CPU and threads, when it was made
+    with the same config as `metrics` (settings that never change the numbers aside); else None."""
+    if not reference.is_file():
+        return None
+    ref = read_json(reference)
+    run_only = config.fields_in(config.RUN)
+    same = lambda saved: {k: v for k, v in config.from_dict(saved).to_dict().items() if k not in run_only}  # noqa: E731
+    if same(ref["config"]) != same(metrics["config"]):
+        return None
+    m = ref.get("machine", {})
+    on = f"{m.get('cpu', 'an unrecorded CPU')}, {m.get('intra_op_threads', '?')} thread(s)"
+    return (f"committed reference ({reference}, {on}):\n{run_line(ref)}\n(the last digits differ between CPUs and "
+            f"thread counts)")

@@ -93,16 +93,31 @@ def _hms(seconds):
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
-def machine_tag():
-    """'cpu<cores>-<cpu model>' (or 'gpu<n>-...'): which machine a measurement in a result file ran on."""
-    model = "cpu"
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo ("cpu" where there is none)."""
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return "cpu"
+
+
+def machine():
+    """What a run's times were measured on, for its metrics.json: CPU model, cores, TensorFlow's thread pools and
+    GPUs. A pool's size is what tf.config.threading set, else TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS,
+    else "all cores" (TensorFlow's default)."""
+    def pool(kind):
+        set_here = getattr(tf.config.threading, f"get_{kind}_op_parallelism_threads")()
+        return set_here or int(os.environ.get(f"TF_NUM_{kind.upper()}OP_THREADS", 0)) or "all cores"
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "intra_op_threads": pool("intra"),
+            "inter_op_threads": pool("inter"), "gpus": len(tf.config.list_physical_devices("GPU"))}
+
+
+def machine_tag():
+    """'cpu<cores>-<cpu model>' (or 'gpu<n>-...'): which machine a measurement in a result file ran on."""
+    model = cpu_model()
     gpus = tf.config.list_physical_devices("GPU")
     kind = f"gpu{len(gpus)}" if gpus else f"cpu{os.cpu_count()}"
     slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")

@@ -27,7 +27,7 @@ from .. import methods
 from ..errors import Interrupted
 from ..results import atomic_write, write_csv, write_json
 from .loop import check_finite, deferred_interrupt, lock
-from .projection import describe, measure_rates, project
+from .projection import describe, machine, measure_rates, project
 from .seqgan import algorithm1
 from .state import PHASES, Checkpoints, State
 
@@ -149,6 +149,7 @@ def finish(cfg, task, hist, out, resumed_from):
         "resumed_from": resumed_from,
         "config": cfg.to_dict(),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+        "machine": machine(),
     }
     write_csv(out / "curve.csv", curve)
     write_csv(out / "logs.csv", hist["logs"])
