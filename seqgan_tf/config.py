@@ -85,7 +85,8 @@ class Config:
     rollout_chunk: int = _f(4096, RUN)     # rows per D call inside the rollout graph (bounds memory; same results)
     # --- Table 1 methods: what replaces the adversarial round (train/baselines.py); all start from one MLE run ---
     method: str = _f("seqgan", METHOD)     # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling),
-                                           # "ss_as_run" (the earlier code's SS as it ran), "pg_bleu"
+                                           # "ss_as_run" (the earlier code's SS as it ran), "pg_bleu", or a
+                                           # control of train/controls.py (seqgan_tf/methods.py lists them all)
     adv_lr: float = _f(0.0, METHOD)        # Adam lr of the rounds (PG / MLE / SS steps); 0 = g_lr. Earlier code's
                                            # baselines: 1e-3
     ss_schedule: str = _f("linear", METHOD)  # how ε = P(feed G's own sample) rises over the rounds: "linear",
@@ -97,6 +98,7 @@ class Config:
     bleu_smoothing: str = _f("none", METHOD)   # "none" (today's nltk method0), "method1", or "legacy": nltk < 3.3,
                                            # which skipped orders without a match (what the earlier code ran)
     bleu_rollout_num: int = _f(0, METHOD)  # MC completions per prefix; 0 = rollout_num as SeqGAN (earlier code: 1)
+    reward_constant: float = _f(2.0, METHOD)   # the "constant_reward" control's reward (train/controls.py)
     # --- run ---
     seed: int = 88                # official SEED
     checkpoint_every: int = _f(1, RUN)     # checkpoint after every N epochs / d-steps / rounds (and at phase ends)

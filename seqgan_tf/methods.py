@@ -23,13 +23,14 @@ class Method:
     overrides: dict = field(default_factory=dict)   # Config fields the row runs with; "method" defaults to its name
     uses_total: bool = False      # round i depends on the number of rounds, so a finished run cannot be extended
     color: str = "C0"             # Figure 2's line colour
+    control: bool = False         # a control (not a row of the paper's Table 1): `--methods controls` runs these
 
     def config(self, name) -> dict:
         """The Config overrides of the row `name` (this entry's key)."""
         return {"method": name, **self.overrides}
 
 
-_SEQGAN, _BASE = "seqgan_tf.train.seqgan", "seqgan_tf.train.baselines"
+_SEQGAN, _BASE, _CONTROLS = "seqgan_tf.train.seqgan", "seqgan_tf.train.baselines", "seqgan_tf.train.controls"
 
 # In Table 1's order (which is also Figure 2's legend order).
 METHODS = {
@@ -45,6 +46,16 @@ METHODS = {
                              overrides={"method": "pg_bleu", "bleu_smoothing": "legacy", "bleu_rollout_num": 1,
                                         "adv_lr": 1e-3}),
     "seqgan": Method("SeqGAN", f"{_SEQGAN}:seqgan_round", uses_d=True, paper=8.736, color="C5"),
+    # Controls (train/controls.py): SeqGAN with D's information taken out of the reward. Not rows of the paper.
+    "constant_reward": Method("Control: constant reward Q = 2", f"{_CONTROLS}:constant_reward_round",
+                              uses_d=False, overrides={"reward_constant": 2.0}, color="C6", control=True),
+    "matched_constant": Method("Control: constant reward = SeqGAN's first-round mean",
+                               f"{_CONTROLS}:matched_constant_round", uses_d=True, color="C7", control=True),
+    "random_reward": Method("Control: random reward U[0, 1]", f"{_CONTROLS}:random_reward_round", uses_d=False,
+                            color="C8", control=True),
+    "frozen_d": Method("Control: frozen D", f"{_CONTROLS}:frozen_d_round", uses_d=True, color="C9", control=True),
+    "shuffled_reward": Method("Control: rewards shuffled across the batch", f"{_CONTROLS}:shuffled_reward_round",
+                              uses_d=True, color="k", control=True),
 }
 
 
@@ -68,10 +79,13 @@ def round_function(method: str):
 
 
 def parse(text: str) -> list:
-    """Row names from 'all' or a comma list (ValueError naming any unknown one)."""
-    names = list(METHODS) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    """Row names from 'all' (the paper's Table 1 rows), 'controls' (MLE, SeqGAN and every control) or a comma list
+    (ValueError naming any unknown one)."""
+    groups = {"all": [n for n, m in METHODS.items() if not m.control],
+              "controls": ["mle", "seqgan", *(n for n, m in METHODS.items() if m.control)]}
+    names = groups.get(text) or [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise ValueError(f"unknown method {', '.join(map(repr, unknown)) or repr(text)}; "
-                         f"choose 'all' or from {', '.join(METHODS)}")
+                         f"choose 'all', 'controls' or from {', '.join(METHODS)}")
     return names

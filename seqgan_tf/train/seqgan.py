@@ -46,6 +46,7 @@ class Models:
     mle_opt: keras.optimizers.Optimizer
     pg_opt: keras.optimizers.Optimizer
     d_opt: keras.optimizers.Optimizer
+    reward_level: tf.Variable | None = None   # a control's constant reward, once measured (train/controls.py)
 
 
 def algorithm1(m: Models, real, cfg, rng, done=(0, 0, 0), adversarial_round=None, pretrain_d=True):
@@ -73,17 +74,22 @@ def algorithm1(m: Models, real, cfg, rng, done=(0, 0, 0), adversarial_round=None
         yield "adversarial", i + 1, adversarial_round(m, real, cfg, rng, i)
 
 
-def seqgan_round(m: Models, real, cfg, rng, i):
-    """Lines 7-18: g-steps of policy gradient with Monte-Carlo rewards from D, then d-steps, then β ← θ."""
-    def q_from_d(seqs, seed):                                                       # lines 9-11, eq. (4)
-        return rollout_rewards(m.rollout_gen, m.disc, seqs, cfg.rollout_num, seed, cfg.rollout_chunk)
-
-    logs = g_steps(m, cfg, rng, q_from_d)                                           # lines 7-13
-    for _ in range(cfg.d_steps):                                                    # lines 14-17
+def seqgan_round(m: Models, real, cfg, rng, i, reward_fn=None, train_d=True):
+    """Lines 7-18: g-steps of policy gradient with Monte-Carlo rewards from D, then d-steps, then β ← θ.
+    The controls (train/controls.py) pass another `reward_fn` or keep D as it is (train_d=False)."""
+    logs = g_steps(m, cfg, rng, reward_fn or d_rewards(m, cfg))                     # lines 7-13
+    for _ in range(cfg.d_steps if train_d else 0):                                  # lines 14-17
         d_loss, d_acc = d_step(m.gen, m.disc, m.d_opt, real, cfg, rng)
         logs.update({"d/loss": float(d_loss), "d/acc": float(d_acc)})
     update_rollout_policy(m, cfg)                                                   # line 18
     return logs
+
+
+def d_rewards(m: Models, cfg):
+    """Lines 9-11 as a reward function: Q (B, T) of eq. (4), the mean D score of N completions of each prefix."""
+    def q_from_d(seqs, seed):
+        return rollout_rewards(m.rollout_gen, m.disc, seqs, cfg.rollout_num, seed, cfg.rollout_chunk)
+    return q_from_d
 
 
 def g_steps(m: Models, cfg, rng, reward_fn):

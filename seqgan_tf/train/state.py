@@ -52,15 +52,18 @@ class State:
         for opt in (mle_opt, pg_opt):
             opt.build(gen.trainable_variables)
         empty = json.dumps({"curve": [], "logs": [], "seconds": {p: 0.0 for p in PHASES}})
-        return cls(cfg, Models(gen, disc, rollout_gen, mle_opt, pg_opt, d_opt),
+        level = tf.Variable(0.0) if cfg.method == "matched_constant" else None    # train/controls.py
+        return cls(cfg, Models(gen, disc, rollout_gen, mle_opt, pg_opt, d_opt, level),
                    tf.random.Generator.from_seed(cfg.seed), tf.Variable(tf.zeros([3], tf.int64)), tf.Variable(empty))
 
     def checkpoint(self, with_rollout=True):
         m = self.models
         items = dict(gen=m.gen, disc=m.disc, mle_opt=m.mle_opt, pg_opt=m.pg_opt, d_opt=m.d_opt,
                      rng=self.rng, done=self.done, history=self.history)
-        if with_rollout and m.rollout_gen is not m.gen:
+        if with_rollout and m.rollout_gen is not m.gen:        # a shared pretraining holds neither
             items["rollout_gen"] = m.rollout_gen
+        if with_rollout and m.reward_level is not None:
+            items["reward_level"] = m.reward_level
         return tf.train.Checkpoint(**items)
 
 
