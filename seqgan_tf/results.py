@@ -52,8 +52,9 @@ def seed_metrics(out_dir) -> list:
 
 
 def read_samples(run_dir, model, text_name="poems", sep="\n\n") -> list[str]:
-    """The rendered samples a CorpusTask run kept for `model` in one seed's directory (separated by `sep`)."""
-    return (Path(run_dir) / f"{model}_{text_name}.txt").read_text(encoding="utf-8").strip().split(sep)
+    """The rendered samples a CorpusTask run kept for `model` in one seed's directory (separated by `sep`). Only the
+    file's final newline is cut: an empty sample (a sentence that ends at once) first or last is still a sample."""
+    return (Path(run_dir) / f"{model}_{text_name}.txt").read_text(encoding="utf-8").removesuffix("\n").split(sep)
 
 
 def write_samples(path, samples):

@@ -327,4 +327,4 @@ def test_bad_input_one_line_error_nothing_prepared(tmp_path, capsys, make, sourc
 def test_render_keeps_four_lines_of_five_when_unk_is_generated():
     """A generated <unk> is drawn as one character, so a poem stays 4 lines of 5."""
     chars = list("云人厌草踪种酒万厌吞枯洮几蓑落逐适四声") + [corpus.UNK]
-    assert poetry.render(chars).split("\n") == ["云人厌草踪", "种酒万厌吞", "枯洮几蓑落", "逐适四声□"]
+    assert poetry.render(chars).split("\n") == ["云人厌草踪", "种酒万厌吞", "枯洮几蓑落", "逐适四声〓"]

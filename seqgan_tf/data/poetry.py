@@ -30,6 +30,10 @@ SOURCES = ("shi", "chinese-poetry")
 NPM_PACKAGE = "chinese-poetry@2.0.1"
 _SPLIT = re.compile("[，。！？；、]")
 _HAN = re.compile("^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+# How a rendered poem shows a generated <unk>: the CJK typesetting mark for a character that cannot be set, one
+# character wide so lines stay 5 wide. Not □ (editions' mark for an illegible character): shi.txt holds □ 46 times
+# as a character of its own, so a □ in a kept poem is that character.
+UNK_MARK = "〓"
 
 
 def parse_line(line: str) -> list[str] | None:
@@ -57,6 +61,8 @@ def load_poem_file(path) -> list[list[str]]:
             n = len([t for t in corpus.tokenize(line, "char") if t not in PUNCTUATION])
             raise ValueError(f"{path}:{number}: not a 5-character quatrain ({n} characters; expected {SEQ_LEN}, "
                              f"optionally with {LINES} punctuation marks)")
+        if UNK_MARK in chars:
+            raise ValueError(f"{path}:{number}: holds {UNK_MARK}, the mark that rendered poems use for <unk>")
         poems.append(chars)
     return poems
 
@@ -143,18 +149,16 @@ def prepare(source: str, path, cache_dir, test_fraction: float, split_seed: int)
                           split_seed, extra_stats={"punctuation": "dropped", **extra})
 
 
-MISSING = "□"        # the mark Chinese editions use for an unknown character; keeps every line 5 wide
-
-
 def render(chars) -> str:
-    """A poem as 4 lines of 5 characters; a generated <unk> (a rare character) is shown as □."""
-    chars = [MISSING if c == corpus.UNK else c for c in chars]
+    """A poem as 4 lines of 5 characters; a generated <unk> (a rare character) is shown as 〓."""
+    chars = [UNK_MARK if c == corpus.UNK else c for c in chars]
     return "\n".join("".join(chars[i * CHARS:(i + 1) * CHARS]) for i in range(LINES))
 
 
 def unrender(text) -> list[str]:
-    """The tokens of a poem as `render` wrote it (□ back to <unk>), to score kept samples again."""
-    chars = [corpus.UNK if c == MISSING else c for c in "".join(text.split())]
+    """The tokens of a poem as `render` wrote it (〓 back to <unk>, every other character, □ included, itself), to
+    score kept samples again."""
+    chars = [corpus.UNK if c == UNK_MARK else c for c in "".join(text.split())]
     if len(chars) != SEQ_LEN:
         raise ValueError(f"a kept poem has {len(chars)} characters, not {SEQ_LEN}: {text[:30]!r}")
     return chars

@@ -36,15 +36,29 @@ def tokenize(text: str) -> list[str]:
 
 
 def render(tokens) -> str:
-    """Tokens as readable text (no space before , . ! ? ; : % )); `tokenize(render(t)) == t` for tokenize's output."""
-    out = ""
+    """Tokens as readable text (no space before , . ! ? ; : % ), none after ( $), a generated <unk> as <unk>;
+    `unrender(render(t)) == t`: a token is glued to the one before only where the text still reads back as both
+    ("st" "." stays "st ." since "st." is one token; "mr." "." stays "mr. .")."""
+    out, chunk = "", ""             # chunk: the text since the last space
     for tok in tokens:
-        out += tok if not out or tok in _NO_SPACE_BEFORE or out.endswith(("(", "$")) else " " + tok
+        glue = out and (tok in _NO_SPACE_BEFORE or out.endswith(("(", "$")))
+        if glue and unrender(chunk + tok) == [*unrender(chunk), tok]:
+            out, chunk = out + tok, chunk + tok
+        else:
+            out, chunk = out + (" " if out else "") + tok, tok
     return out
 
 
+_GLUED_DOTS = re.compile(r"(?<=[^\s($.])\.{2,}")
+
+
 def unrender(text) -> list[str]:
-    return tokenize(text)
+    """The tokens of a sentence as `render` wrote it, to score kept samples again: `tokenize`, except that <unk> is
+    one token (tokenize would cut it into < unk >) and a run of dots glued to the token before is that many full
+    stops: render glues no other dot token there, so "bomb.." is "bomb" "." ".", not "bomb" ".."."""
+    text = _GLUED_DOTS.sub(lambda m: " ".join(m.group()), text)
+    pieces = text.split(corpus.UNK)
+    return [*tokenize(pieces[0]), *(t for piece in pieces[1:] for t in (corpus.UNK, *tokenize(piece)))]
 
 
 def sentences(tokens) -> list[list[str]]:

@@ -107,12 +107,14 @@ class CorpusTask:
 
 def rescore(out_dir, metrics, parse, text_name="poems"):
     """Score every seed's kept samples (<out_dir>/seed<k>/<model>_<text_name>.txt) again with `metrics`, without
-    training: each metrics.json's models get the new values (NLL-test and the rest stay). Returns the runs."""
+    training: each metrics.json's models get the new values (NLL-test and the rest stay). `parse` reads one kept
+    sample back as the tokens it was rendered from (poetry.unrender, speeches.unrender). Returns the runs."""
+    sep = {name: sep for _, name, sep in KINDS.values()}[text_name]      # as CorpusTask wrote them
     runs = []
     for path in seed_metrics(out_dir):
         run = read_json(path)
         for model in MODELS:
-            hyps = [parse(t) for t in read_samples(path.parent, model, text_name)]
+            hyps = [parse(t) for t in read_samples(path.parent, model, text_name, sep)]
             run["models"][model].update(metrics(hyps))
         write_json(path, run)
         runs.append(run)
