@@ -1,4 +1,4 @@
-"""The released code's computation, in TF1 graph mode, for timing beside this library in one process (issue 21).
+"""The released code's computation, in TF1 graph mode, for timing beside this library in one process.
 
 A re-implementation of the structure the authors' TF1 code runs (LantaoYu/SeqGAN: generator.py, discriminator.py,
 rollout.py, target_lstm.py), not their code: the same graphs built with `tf.compat.v1` in a private `tf.Graph`,

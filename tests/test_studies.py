@@ -1,5 +1,5 @@
-"""Issue 5's studies: "no rollout" rewards, the reward variance's fall with N, the three scripts at smoke scale, and
-settings sharing one pretraining checkpoint only where that is sound."""
+"""The studies of docs/experiments.md: "no rollout" rewards, the reward variance's fall with N, the three scripts at
+smoke scale, and settings sharing one pretraining checkpoint only where that is sound."""
 import csv
 import json
 

@@ -124,9 +124,10 @@ def rescore(out_dir, metrics, parse, text_name="poems"):
 
 
 def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True):
-    """Issue 20's poem pair: each of `settings` ({name: Config overrides}, e.g. {"cnn": {"generator": "cnn"}}) trained
-    on the poems exactly as the Table-2 runs under `table2_dir` were (each seed's recorded config, only the overrides
-    changed; the same data, split and metrics) into <out_dir>/<name>/seed<k>. The LSTM arm is those runs themselves.
+    """Other generators against the LSTM on the poems: each of `settings` ({name: Config overrides}, e.g.
+    {"cnn": {"generator": "cnn"}}) trained on the poems exactly as the Table-2 runs under `table2_dir` were (each
+    seed's recorded config, only the overrides changed; the same data, split and metrics) into
+    <out_dir>/<name>/seed<k>. The LSTM arm is those runs themselves.
     Returns {"lstm": [metrics.json of each seed], name: [...], ...} in seed order. The same call again resumes."""
     from ..data import poetry
     from ..metrics.corpus_metrics import PoemMetrics

@@ -36,7 +36,7 @@ SPEECH_NOTE = ("Every row is scored the same way within a protocol: as many hypo
                "averaged. (a) references = the test sentences (the paper's stated protocol); its real row = as "
                "many training sentences (fixed-seed choice). (b) references = the training sentences; its real row "
                "= the test sentences, which share no paragraph with them. Tokens: case-folded words and "
-               "punctuation marks (data/speeches.py). m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, "
+               "punctuation marks (seqgan_tf/data/speeches.py). m1 = nltk method1 smoothing; Self-BLEU-2 unsmoothed, "
                "leave-one-out; NLL-test: per-token NLL of the test set, padding included.")
 MUSIC_NOTE = ("Every row is scored identically: the same references (every test tune), as many hypotheses as test "
               "tunes, the same tokens. "

@@ -4,7 +4,7 @@ Q(Y_1:t-1, y_t) = mean over N completions Y^n ~ G_rollout(· | Y_1:t) of D(Y^n) 
 Q(Y_1:T-1, y_T) = D(Y_1:T)                                                          for t = T
 All (T-1) prefix lengths x N completions x B sequences are sampled in one `complete` call and scored in one
 chunked D pass that convolves each window inside a kept prefix once, not N times: a single graph call per batch
-(the released code makes 16 x 19 session calls).
+(the released code makes 16 x 19 `Session.run` calls).
 """
 import tensorflow as tf
 
