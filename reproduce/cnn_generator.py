@@ -11,13 +11,13 @@ First times an MLE epoch and a g-step (rollout + policy gradient) of each genera
 (timing.json), then runs each generator's MLE pretraining, D pretraining and rounds into <out>/seed<k>/<generator>/
 (nothing is shared: the models differ), and writes generators.{json,csv,md}, generators.png (NLL-oracle by
 epoch) and gzipped copies of the lowest seed's samples (seed<k>/<generator>/samples.txt.gz) to <out> (default
-results/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is the quick preset's
+runs/cnn_generator/<preset>). The same command again resumes the runs. The LSTM arm is the quick preset's
 SeqGAN run, so --lstm_from takes each seed's finished Table-1 run (<dir>/seed<k>/seqgan) instead of training it
 again, refusing one whose config differs in any field.
 
 --poems DIR trains only the pair on the poems instead: each CNN setting with every seed's recorded config of the
 Table-2 runs in DIR (only the generator changed; same data, split, schedule and protocols), into <out>/<generator>/
-seed<k> (default out: results/cnn_generator/poems); the LSTM arm is DIR's runs, whose seeds and config
+seed<k> (default out: runs/cnn_generator/poems); the LSTM arm is DIR's runs, whose seeds and config
 are used (--preset, --seed(s) and the config flags are not). Writes <out>/poems.{md,csv,json}:
 BLEU-2 under protocols (a) and (b), Self-BLEU-2 and NLL-test after MLE and after SeqGAN, CNN vs LSTM over seeds.
 """

@@ -1,7 +1,7 @@
 """Redraw every figure and table from saved results, in seconds, without training.
 
-    python reproduce/figures.py                  # everything under results/
-    python reproduce/figures.py --root /tmp/x    # another results tree
+    python reproduce/figures.py                             # everything under results/
+    python reproduce/figures.py --results runs/synthetic    # your own runs
 
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
 its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,

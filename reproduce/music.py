@@ -1,6 +1,6 @@
 """Nottingham folk tunes (paper §5, Table 4): BLEU-4 and pitch MSE of MLE vs SeqGAN vs real tunes, over seeds.
 
-    python reproduce/music.py                        # "music" preset, 3 seeds (README: measured time)
+    python reproduce/music.py                        # "music" preset, 3 seeds (docs/report.md: measured time)
     python reproduce/music.py --preset paper         # the released schedule (its projected time is printed first)
     python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
     python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
@@ -8,7 +8,7 @@
 Data (see data/README.md, "Nottingham folk tunes"): the melody's pitch every 0.4 s (--midi_step) as one of 88
 piano-key tokens, tunes cut into windows of 32 (--midi_len), split 90/10 by tune with a fixed seed; unreadable
 MIDI files are skipped with a warning and counted. Prepared data is cached under --cache (default cache/).
-Writes results/music/<preset>/table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.mid (playable samples),
+Writes runs/music/<preset>/ (or --out): table4.{md,csv,json}, midi/{real,mle,seqgan}_<i>.mid (playable samples),
 piano_roll.png, and per seed seed<k>/ with metrics.json, curve.csv, {mle,seqgan}_tunes.txt and G's weights.
 Re-running resumes every seed.
 """

@@ -6,7 +6,7 @@
 Three runs with the same adversarial rounds, from the same random G: after MLE + D pretraining (the preset), from
 an untrained G and untrained D, and from an untrained G with D briefly trained (a fifth of the preset's D
 pretraining) into <out>/seed<k>/<run>/. Writes no_pretraining.{json,csv,md} and no_pretraining.png to <out>
-(default results/no_pretraining/<preset>), with whether NLL-oracle stays near random without pretraining.
+(default runs/no_pretraining/<preset>), with whether NLL-oracle stays near random without pretraining.
 """
 
 from seqgan_tf import runtime

@@ -1,7 +1,7 @@
 """Chinese quatrains (paper §5, Table 2's poem column): BLEU-2 of MLE vs SeqGAN vs real poems, over seeds, under two
 reference protocols (metrics/corpus_metrics.py:PoemMetrics), each with and without the punctuation.
 
-    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds (README: measured time)
+    python reproduce/poetry_bleu.py                     # "poetry" preset, 3 seeds (docs/report.md: measured time)
     python reproduce/poetry_bleu.py --preset paper      # the released schedule; prints its projected time first
     python reproduce/poetry_bleu.py --corpus my.txt     # your poems: shi.txt layout, or 20 characters a line
     python reproduce/poetry_bleu.py --source chinese-poetry [--corpus PKG.tgz|DIR]   # ~17,000 npm quatrains
@@ -13,8 +13,8 @@ Data (see data/README.md): a poem is its 20 characters, punctuation dropped (shi
 (--test_fraction, --split_seed); vocabulary = training characters + <unk>; vocabulary size and length come from
 the data. Prepared data is cached under --cache (default cache/, git-ignored). Protocols: (a) references = the test
 poems, real row = as many training poems; (b) references = the training poems, real row = the test poems.
-Writes results/poetry/<preset>/table2.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test),
-{mle,seqgan}_poems.txt (4 lines a poem), the generated ids and G's weights. Re-running resumes every seed.
+Writes runs/poetry/<preset>/ (or --out): table2.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv
+(NLL-test), {mle,seqgan}_poems.txt (4 lines a poem), the generated ids and G's weights. Re-running resumes every seed.
 """
 
 from seqgan_tf import runtime

@@ -6,7 +6,7 @@
 Each seed's MLE pretraining runs once into <out>/seed<k>/pretrain/; from it each precision pretrains its own D and
 runs the preset's adversarial rounds into <out>/seed<k>/{float32,bfloat16}/ (the weights stay float32; bfloat16 is
 the convolutions' and highway's arithmetic, `--d_precision`). Writes precision.{json,csv,md} and precision.png
-(NLL-oracle by round, final difference, seconds per round) to <out> (default results/precision/<preset>).
+(NLL-oracle by round, final difference, seconds per round) to <out> (default runs/precision/<preset>).
 The same command again resumes.
 """
 

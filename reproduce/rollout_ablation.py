@@ -8,7 +8,7 @@ Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; every se
 preset's rounds) into <out>/seed<k>/<setting>/. On that pretrained G and D, the reward of one fixed batch is
 computed --repeats times per N (<out>/seed<k>/reward_variance.json). Writes rollout_ablation.{json,csv,md} and
 rollout_ablation.png (final NLL-oracle, reward variance, seconds per round) to <out>
-(default results/rollout_ablation/<preset>). The same command again resumes.
+(default runs/rollout_ablation/<preset>). The same command again resumes.
 """
 
 from seqgan_tf import runtime

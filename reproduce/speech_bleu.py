@@ -1,15 +1,16 @@
 """Obama speeches (paper §5, Table 3): BLEU-3 and BLEU-4 of MLE vs SeqGAN vs real sentences, over seeds, under the
 two reference protocols of Table 2 (metrics/corpus_metrics.py:ProtocolMetrics).
 
-    python reproduce/speech_bleu.py                     # "speech" preset, 3 seeds (README: measured time)
+    python reproduce/speech_bleu.py                     # "speech" preset, 3 seeds (docs/report.md: measured time)
     python reproduce/speech_bleu.py --preset paper      # the released schedule; prints its projected time first
     python reproduce/speech_bleu.py --corpus DIR_OR_FILE   # other speeches: one paragraph a line
     python reproduce/speech_bleu.py --preset smoke --corpus tests/fixtures/speeches.txt --batch_size 8 --seeds 2
+    python reproduce/speech_bleu.py --rescore --out results/speeches/speech   # no training: score kept text again
 
-Data (data/speeches.py, data/README.md): the paragraphs of ../shared/data/obama (found or fetched by
-data/sources.py), case-folded word and punctuation tokens, cut into sentences of 8-20 tokens padded with <eos> to
+Data (seqgan_tf/data/speeches.py, data/README.md): the paragraphs of the Obama speeches corpus (found or fetched
+by seqgan_tf/data/sources.py), case-folded word and punctuation tokens, cut into sentences of 8-20 tokens padded with <eos> to
 21, a 5,000-token vocabulary with <unk>, a fixed 90/10 split by paragraph (--test_fraction, --split_seed).
-Prepared data is cached under --cache (default cache/, git-ignored). Writes results/speeches/<preset>/
+Prepared data is cached under --cache (default cache/, git-ignored). Writes runs/speeches/<preset>/ (or --out)
 table3.{md,csv,json} and, per seed, seed<k>/ with metrics.json, curve.csv (NLL-test), {mle,seqgan}_speeches.txt
 (one sentence a line), the generated ids and G's weights. Re-running resumes every seed.
 """
@@ -20,14 +21,17 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure, rescore  # noqa: E402
 from seqgan_tf.metrics.corpus_metrics import ProtocolMetrics  # noqa: E402
 from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 from seqgan_tf.train.run import run  # noqa: E402
 
 
 def build_parser():
-    return cli.seeds_parser(__doc__, "speech", "speeches")
+    parser = cli.seeds_parser(__doc__, "speech", "speeches")
+    parser.add_argument("--rescore", action="store_true",
+                        help="no training: score the sentences each seed kept in --out again (both protocols)")
+    return parser
 
 
 def main(argv=None):
@@ -39,8 +43,11 @@ def main(argv=None):
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "speeches", cfg)
         metrics = ProtocolMetrics(data, cfg.split_seed)
-        runs = [run(c, CorpusTask(c, data, speeches.render, metrics, kind="speeches"), out / f"seed{c.seed}")
-                for c in (config.replace(cfg, seed=seed) for seed in seeds)]
+        if args.rescore:
+            runs = rescore(out, metrics, speeches.unrender, "speeches")
+        else:
+            runs = [run(c, CorpusTask(c, data, speeches.render, metrics, kind="speeches"), out / f"seed{c.seed}")
+                    for c in (config.replace(cfg, seed=seed) for seed in seeds)]
         s = data.stats
         write_table(out, table(runs, metrics.real(), SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
                     f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "

@@ -9,7 +9,7 @@
 Each seed's MLE + D pretraining runs once into <out>/seed<k>/pretrain/; panels (100,1,10), (30,1,30), (1,1,10),
 (1,5,3) start from it into <out>/seed<k>/<panel>/, each for as many rounds as spend one compute budget (the D passes
 of panel (d) over half the preset's rounds; seqgan_tf/studies.py:strategy_settings; quick: 2, 4, 29, 20 rounds).
-Writes strategies.{json,csv,md} and figure3.png to <out> (default results/strategies/<preset>). The same command
+Writes strategies.{json,csv,md} and figure3.png to <out> (default runs/strategies/<preset>). The same command
 again resumes. --mle_from DIR continues each seed's pretraining from DIR/seed<k>/pretrain (Table 1's MLE
 pretraining of the same seed: the same run) instead of repeating the MLE epochs; D pretraining is still this study's.
 """

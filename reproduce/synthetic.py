@@ -7,7 +7,8 @@
     python reproduce/synthetic.py --methods ss --seeds 1 --seed 89   # one method, one seed (merges into the table)
 
 Without --methods: one SeqGAN run into runs/synthetic/<preset>/ (or --out), ending with its NLL-oracle line and,
-for the same config, the committed reference's (results/synthetic/<preset>/metrics.json). With --methods: each seed's MLE
+for the same config, the committed reference's (results/synthetic/<preset>/metrics.json). With --methods (the paper's
+rows, 'controls' or a list; seqgan_tf/methods.py): each seed's MLE
 pretraining once into <out>/seed<k>/pretrain/, each method from that checkpoint into <out>/seed<k>/<method>/, then
 table1.{md,csv,json} and figure2.{png,pdf} in <out> from every run there, and a gzipped copy of the lowest seed's
 final samples of each row (samples.txt.gz; the early-stopped MLE row's in mle/early_stopped_samples.txt.gz, drawn again

@@ -88,7 +88,8 @@ def main(argv=None):
         else:
             result = sweep.synthetic_sweep(seed_dirs(root, args.only_seeds), alphas)
         out = cli.output_dir(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))
-        print(quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result)) + f"Results in {out}/")
+        table = quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result))
+        print(table + f"Results in {out}/")
 
 
 if __name__ == "__main__":

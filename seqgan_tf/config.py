@@ -141,20 +141,20 @@ SS_SCHEDULES = ("linear", "exponential", "inverse_sigmoid")
 
 PRESETS = {
     "paper": Config(preset="paper"),
-    # Chosen by measurement to show SeqGAN improving on its MLE start in minutes on 2 CPU cores (README: time);
-    # the D is the paper's, trained on far fewer samples (see README, "Presets").
+    # Chosen by measurement to show SeqGAN improving on its MLE start in minutes on 2 CPU cores; the D is the
+    # paper's, trained on far fewer samples (docs/report.md, "Setup").
     "quick": Config(preset="quick", pretrain_g_epochs=40, pretrain_d_steps=10, d_negatives=5000, d_epochs=1,
                     adv_epochs=40, d_steps=1),
     # Poems (reproduce/poetry_bleu.py's default): the paper's models, a schedule shortened to fit a seed in well
-    # under an hour on 2 CPU cores (the paper schedule prints its projection: more than a day a seed there).
+    # under an hour on 2 CPU cores (the paper schedule prints its projection: many times that).
     "poetry": Config(preset="poetry", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
     # Speeches (reproduce/speech_bleu.py's default): the poetry schedule on ~14,500 training sentences of 21 tokens.
     "speech": Config(preset="speech", pretrain_g_epochs=20, pretrain_d_steps=5, d_epochs=1, d_negatives=5000,
                      adv_epochs=30, d_steps=1, rollout_num=8),
     # Your own corpus of a few hundred to a few thousand short lines on CPU (`python -m seqgan_tf train`'s default):
-    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule (README: the worked
-    # example's time).
+    # the paper's G, a D with the paper's small windows and fewer filters, a short schedule (docs/own_data.md: the
+    # worked example's time).
     "small": Config(preset="small", pretrain_g_epochs=60, eval_every=10, d_filter_sizes=(1, 2, 3, 4, 5),
                     d_num_filters=(32, 32, 32, 32, 32), pretrain_d_steps=10, d_epochs=1, adv_epochs=20, d_steps=1,
                     rollout_num=16, batch_size=32, project_time=False),
