@@ -41,7 +41,7 @@ RUN_LOG = "run.log"       # a run's output when it runs in a process of its own 
 @dataclasses.dataclass(frozen=True)
 class Run:
     """One run of a sweep: what a process needs to make it, and which runs must finish first."""
-    setting: str                      # "pretrain" (a seed's shared pretraining), a setting or row, "" (a seed's one run)
+    setting: str                  # "pretrain" (a seed's shared pretraining), a setting or row; "": a seed's one run
     cfg: config_lib.Config
     out: str                          # its directory
     init_from: str | None = None      # the finished shared pretraining it starts from (train/run.py:run)
