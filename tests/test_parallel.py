@@ -1,6 +1,7 @@
 """A sweep is a graph of runs that any executor makes with the same numbers: one after another, several processes
 (--workers), a local Ray cluster (--ray local). A run whose process is killed is started again and resumes; a run
 that fails for good fails the sweep in one line, the other runs kept."""
+import importlib.util
 import json
 import os
 import signal
@@ -52,7 +53,6 @@ def test_bad_executor_options_are_one_line_errors(tmp_path, capsys, args, messag
 
 
 def test_ray_missing_names_its_install_command(tmp_path, capsys, monkeypatch):
-    import importlib.util
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else find_spec(name, *a))
     fails(capsys, SCRIPT, "--preset", "smoke", "--methods", "mle", "--ray", "local", "--out", tmp_path,
@@ -137,12 +137,14 @@ def test_workers_give_the_sequential_numbers_and_a_killed_run_resumes(reference,
     assert (tmp_path / "table1.md").is_file()
 
 
-def test_local_ray_cluster_gives_the_sequential_numbers_and_a_killed_task_resumes(reference, tmp_path):
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None,     # not imported here: the sweep imports it first
+                    reason="Ray is not installed (requirements.txt pins it; pip install -e '.[ray]')")
+def test_local_ray_cluster_gives_the_sequential_numbers_and_a_killed_task_resumes(reference, tmp_path, capsys):
     """--ray local (bound to 127.0.0.1, one CPU per task) with the worker making seed1/seqgan killed after its first
     checkpoint: Ray starts the task again (max_retries), it resumes, and every run's numbers equal the sequential
     sweep's."""
-    pytest.importorskip("ray", reason="Ray is not installed (requirements.txt pins it; pip install -e '.[ray]')")
     killed = _sweep_with_a_kill(tmp_path, "seed1/seqgan", "--ray", "local")
+    assert "6 runs sent to the Ray cluster at 127.0.0.1:" in capsys.readouterr().out
     log = (tmp_path / "seed1/seqgan/run.log").read_text()
     assert len(killed) == 1 and log.count("resumed from") == 2, log     # the shared pretraining, then its own
     assert json.loads((tmp_path / "seed1/seqgan/metrics.json").read_text())["resumed_from"][1] > 0

@@ -295,7 +295,7 @@ class Ray:
 
     def __call__(self, runs, progress=True, log=None) -> dict:
         if self.address == "local":
-            # Ray binds to a routable address unless told this is no cluster; read when ray is imported
+            # Ray binds to a routable address unless told this is no cluster (read when ray is first imported)
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         import ray
         with contextlib.suppress(RuntimeError):
@@ -316,7 +316,8 @@ class Ray:
             spec = {**run.to_dict(), "out": str(Path(run.out).resolve())}
             refs[run.name] = task.options(name=run.name).remote(spec, self.threads, cwd,
                                                                 *(refs[a] for a in run.after))
-        state.log(f"{len(runs)} runs sent to the Ray cluster ({self.threads} CPU(s)"
+        state.log(f"{len(runs)} runs sent to the Ray cluster at {ray.get_runtime_context().gcs_address} "
+                  f"({self.threads} CPU(s)"
                   + (f", {gpus} GPU" if gpus else "") + " each)")
         pending = dict(refs)
         for name in state.ready():
