@@ -224,7 +224,7 @@ class Processes:
         env = {**os.environ, "TF_NUM_INTRAOP_THREADS": str(self.threads), "TF_NUM_INTEROP_THREADS": str(self.threads),
                "TF_FORCE_GPU_ALLOW_GROWTH": "true", "PYTHONUNBUFFERED": "1"}    # several runs may share a GPU
         with open(out / RUN_LOG, "a") as logfile:
-            # its own session: Ctrl-C reaches this process, which passes it on once (see __call__)
+            # a process group of its own: Ctrl-C at the terminal reaches this process, which passes it on once
             proc = subprocess.Popen([sys.executable, "-m", "seqgan_tf.experiments.worker"], stdin=subprocess.PIPE,
                                     stdout=logfile, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         proc.stdin.write(json.dumps(run.to_dict()).encode())
