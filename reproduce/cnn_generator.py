@@ -72,7 +72,7 @@ def main(argv=None):
             write_json(out / "timing.json", generator_rates(
                 {g: config.replace(cfg, **o) for g, o in settings.items()}))
         run_settings(cfg, {g: o for g, o in settings.items() if not (g == "lstm" and args.lstm_from)}, seeds, out,
-                     shared=None)
+                     shared=None, executor=cli.executor(args))
         gzip_first_seed_samples(out)
         plots.run_curves(out)
         summary = summaries.write("generators", out)

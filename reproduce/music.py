@@ -19,11 +19,11 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import midi  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure  # noqa: E402
-from seqgan_tf.metrics.corpus_metrics import MusicMetrics, held_out_metrics  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, scoring  # noqa: E402
+from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
+from seqgan_tf.metrics.corpus_metrics import held_out_metrics  # noqa: E402
 from seqgan_tf.report import corpus_tables, plots  # noqa: E402
 from seqgan_tf.results import MODELS, read_samples  # noqa: E402
-from seqgan_tf.train.run import run  # noqa: E402
 
 
 def build_parser():
@@ -42,9 +42,8 @@ def main(argv=None):
         data = midi.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed, cfg.midi_step, cfg.midi_len)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
-        metrics = MusicMetrics(data.test)
-        runs = [run(c, CorpusTask(c, data, metrics=metrics, kind="tunes"), out / f"seed{c.seed}")
-                for c in (config.replace(cfg, seed=seed) for seed in seeds)]
+        metrics, _ = scoring("tunes", data, cfg)
+        runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "tunes", data=str(data.path))).values())
         real = held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
         table = corpus_tables.table(runs, real, corpus_tables.MUSIC_COLUMNS, corpus_tables.PAPER["music"], "music")
         corpus_tables.write_table(out, table,

@@ -27,7 +27,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "no_pretraining")
-        run_settings(cfg, studies.no_pretraining_settings(cfg), seeds, out, shared=None)
+        run_settings(cfg, studies.no_pretraining_settings(cfg), seeds, out, shared=None, executor=cli.executor(args))
         plots.run_curves(out)
         summary = summaries.write("no_pretraining", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (no_pretraining.png)")

@@ -23,10 +23,9 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure, rescore  # noqa: E402
-from seqgan_tf.metrics.corpus_metrics import PoemMetrics  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, rescore, scoring  # noqa: E402
+from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
-from seqgan_tf.train.run import run  # noqa: E402
 
 
 def build_parser():
@@ -44,12 +43,11 @@ def main(argv=None):
         data = poetry.prepare(cfg.corpus_source, cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "poetry", cfg)
-        metrics = PoemMetrics(data, cfg.split_seed)
+        metrics, _ = scoring("poems", data, cfg)
         if args.rescore:
             runs = rescore(out, metrics, poetry.unrender)
         else:
-            runs = [run(c, CorpusTask(c, data, poetry.render, metrics), out / f"seed{c.seed}")
-                    for c in (config.replace(cfg, seed=seed) for seed in seeds)]
+            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "poems", data=str(data.path))).values())
         write_table(out, table2(runs, metrics.real()), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")

@@ -28,7 +28,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     with cli.one_line_errors():
         cfg, seeds, out = cli.study_setup(args, "precision")
-        run_settings(cfg, studies.precision_settings(cfg), seeds, out, shared="mle")
+        run_settings(cfg, studies.precision_settings(cfg), seeds, out, shared="mle", executor=cli.executor(args))
         plots.run_curves(out)
         summary = summaries.write("precision", out)
         print("\n".join(summary["sentences"]) + f"\nResults in {out}/ (precision.png)")

@@ -35,7 +35,7 @@ def main(argv=None):
         cfg, seeds, out = cli.study_setup(args, "rollout_ablation")
         if args.reward_repeats < 2 or args.batch < 1:
             raise ValueError("--reward_repeats must be >= 2 and --batch >= 1")
-        run_settings(cfg, studies.ablation_settings(cfg), seeds, out, shared="mle+d")
+        run_settings(cfg, studies.ablation_settings(cfg), seeds, out, shared="mle+d", executor=cli.executor(args))
         for seed in seeds:
             reward_variance.write(config.replace(cfg, seed=seed), out / f"seed{seed}", studies.ROLLOUT_NS,
                                   args.reward_repeats, args.batch)

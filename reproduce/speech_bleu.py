@@ -21,10 +21,9 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import CorpusTask, configure, rescore  # noqa: E402
-from seqgan_tf.metrics.corpus_metrics import ProtocolMetrics  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, rescore, scoring  # noqa: E402
+from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
-from seqgan_tf.train.run import run  # noqa: E402
 
 
 def build_parser():
@@ -42,12 +41,11 @@ def main(argv=None):
         data = speeches.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "speeches", cfg)
-        metrics = ProtocolMetrics(data, cfg.split_seed)
+        metrics, _ = scoring("speeches", data, cfg)
         if args.rescore:
             runs = rescore(out, metrics, speeches.unrender, "speeches")
         else:
-            runs = [run(c, CorpusTask(c, data, speeches.render, metrics, kind="speeches"), out / f"seed{c.seed}")
-                    for c in (config.replace(cfg, seed=seed) for seed in seeds)]
+            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "speeches", data=str(data.path))).values())
         s = data.stats
         write_table(out, table(runs, metrics.real(), SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
                     f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "

@@ -45,7 +45,8 @@ def main(argv=None):
         settings = studies.strategy_settings(cfg)
         if args.panels:
             settings = cli.pick(args.panels, settings, "panel")
-        run_settings(cfg, settings, seeds, out, shared="mle+d", mle_from=args.mle_from or None)
+        run_settings(cfg, settings, seeds, out, shared="mle+d", mle_from=args.mle_from or None,
+                     executor=cli.executor(args))
         plots.run_curves(out)
         summary = summaries.write("strategies", out)
         print("\n".join(p["sentence"] for p in summary["panels"]) + f"\nResults in {out}/ (figure3.png)")

@@ -5,6 +5,7 @@
     python reproduce/synthetic.py --preset smoke --out /tmp/smoke
     python reproduce/synthetic.py --methods all --seeds 3            # Table 1 + Figure 2, seeds 88, 89, 90
     python reproduce/synthetic.py --methods ss --seeds 1 --seed 89   # one method, one seed (merges into the table)
+    python reproduce/synthetic.py --methods all --seeds 5 --workers 2  # two runs at once; --ray: docs/cluster.md
 
 Without --methods: one SeqGAN run into runs/synthetic/<preset>/ (or --out), ending with its NLL-oracle line and,
 for the same config, the committed reference's (results/synthetic/<preset>/metrics.json). With --methods (the paper's
@@ -24,9 +25,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli  # noqa: E402
 from seqgan_tf.methods import METHODS, parse as parse_methods  # noqa: E402
+from seqgan_tf.experiments.executors import Run  # noqa: E402
 from seqgan_tf.experiments.sweep import run_methods  # noqa: E402
-from seqgan_tf.experiments.oracle_task import OracleTask  # noqa: E402
-from seqgan_tf.train.run import run  # noqa: E402
 from seqgan_tf.report import figure2, plots, table1  # noqa: E402
 from seqgan_tf.experiments.temperature_sweep import write_early_stopped_samples  # noqa: E402
 from seqgan_tf.results import gzip_first_seed_samples  # noqa: E402
@@ -49,7 +49,7 @@ def main(argv=None):
         if methods is None:
             if args.seeds != 1:
                 raise ValueError("--seeds N runs Table 1's rows for N seeds: give --methods too (e.g. seqgan)")
-            metrics = run(cfg, OracleTask(cfg), out)
+            [metrics] = cli.executor(args)([Run("", cfg, str(out))]).values()
             plots.nll_curve(out / "metrics.json", out / "nll_curve.png")
             print(f"{table1.run_line(metrics)}.  Results in {out}/")
             committed = ROOT / "results" / "synthetic" / cfg.preset
@@ -57,7 +57,7 @@ def main(argv=None):
                 reference = table1.reference_line(metrics, Path(os.path.relpath(committed / "metrics.json")))
                 print(reference or f"(no committed reference run with this config in {committed})")
             return
-        run_methods(cfg, methods, seeds, out)
+        run_methods(cfg, methods, seeds, out, executor=cli.executor(args))
         mle = gzip_first_seed_samples(out) / "mle"     # and the early-stopped row's samples, once
         if (mle / "metrics.json").is_file() and not (mle / "early_stopped_samples.txt.gz").is_file():
             try:

@@ -6,8 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import CheckpointError, Diverged, Interrupted, Locked
+from .errors import one_line
 from . import config
+from .experiments import executors
 
 
 RUNS = Path("runs")     # default output root: git-ignored, so a run never touches the committed results/
@@ -46,18 +47,16 @@ def _underscored(arg):
 
 @contextlib.contextmanager
 def one_line_errors():
-    """Known failures (bad config, bad input files, divergence, Ctrl-C, a checkpoint that cannot be written or read)
-    exit non-zero with one line. Every input error, OracleFormatError and ConfigMismatch included, is a ValueError.
-    Exit codes: 130 Ctrl-C, 3 divergence, 2 everything else (CheckpointError included)."""
+    """Known failures (bad config, bad input files, divergence, Ctrl-C, a checkpoint that cannot be written or read, a
+    sweep run that failed) exit non-zero with one line: see errors.one_line for which and with what code."""
     try:
         yield
-    except Interrupted as e:
-        print(f"interrupted: {e}", file=sys.stderr)
-        sys.exit(130)
-    except (ValueError, Diverged, Locked, CheckpointError, FileNotFoundError, PermissionError,
-            NotADirectoryError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2 if not isinstance(e, Diverged) else 3)
+    except Exception as e:
+        known = one_line(e)
+        if known is None:
+            raise
+        print(known[1], file=sys.stderr)
+        sys.exit(known[0])
 
 
 def output_dir(path) -> Path:
@@ -80,12 +79,36 @@ def out_argument(parser, default):
 
 def study_parser(doc, study, seeds=1, preset="quick", defaults=None, from_data=()):
     """Arguments of a run-making script: --preset and every Config field (see config.add_arguments), --out (default
-    runs/<study>/<preset>), --seeds N (runs seeds --seed, --seed+1, ...)."""
+    runs/<study>/<preset>), --seeds N (runs seeds --seed, --seed+1, ...) and how the runs are made
+    (executor_arguments)."""
     parser = Parser(description=doc)
     config.add_arguments(parser, preset, defaults, from_data)
     out_argument(parser, f"{RUNS}/{study}/<preset>")
     parser.add_argument("--seeds", type=int, default=seeds, help="how many seeds: --seed, --seed+1, ...")
+    executor_arguments(parser)
     return parser
+
+
+def executor_arguments(parser):
+    """How a command makes its runs (experiments/executors.py, docs/cluster.md): --workers, --threads, --ray,
+    --retries, --gpus_per_run."""
+    group = parser.add_argument_group("running the runs in parallel (docs/cluster.md)")
+    group.add_argument("--workers", type=int, default=1, help="runs at once on this machine, each a process of its "
+                       "own (1: one after another in this process)")
+    group.add_argument("--threads", type=int, help="TensorFlow intra- and inter-op threads per run (default: cores // "
+                       "workers; with --workers 1, TensorFlow's own unless given)")
+    group.add_argument("--ray", help="run on a Ray cluster: 'local' (start one on this machine), 'auto' (the cluster "
+                       "this machine joined with `ray start`) or its address; needs " + executors.RAY_INSTALL)
+    group.add_argument("--retries", type=int, default=2, help="times a run whose process is killed is started again "
+                       "(it resumes from its checkpoint)")
+    group.add_argument("--gpus_per_run", type=float, default=1.0, help="with --ray on a cluster with GPUs: the share "
+                       "of a GPU each run asks for (0.25: four runs share one)")
+
+
+def executor(args):
+    """The executor of a command's runs from its executor_arguments (ValueError for a bad value, or --ray without
+    Ray installed)."""
+    return executors.make(args.workers, args.threads, args.ray, args.retries, args.gpus_per_run)
 
 
 def study_setup(args, study):

@@ -43,3 +43,14 @@ def quiet_tensorflow():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+def set_threads(n):
+    """TensorFlow's intra- and inter-op thread pools at n threads each in this process (as TF_NUM_INTRAOP_THREADS /
+    TF_NUM_INTEROP_THREADS=n would set them); RuntimeError once TensorFlow has started with another number."""
+    import tensorflow as tf
+    for kind in ("intra", "inter"):
+        now = (getattr(tf.config.threading, f"get_{kind}_op_parallelism_threads")()
+               or int(os.environ.get(f"TF_NUM_{kind.upper()}OP_THREADS", 0)))
+        if now != n:
+            getattr(tf.config.threading, f"set_{kind}_op_parallelism_threads")(n)

@@ -45,6 +45,20 @@ KINDS = {"poems": ("corpus", "poems", "\n\n"),          # quatrains (Table 2)
          "text": ("text", "text", "\n")}                 # your own text (`python -m seqgan_tf train`)
 
 
+def scoring(kind, data, cfg):
+    """(metrics, render) of the paper's corpus experiment `kind` on its prepared `data`: "poems" (Table 2),
+    "speeches" (Table 3), "tunes" (Table 4) -- what its runs are scored with and how their samples are written."""
+    from ..data import poetry, speeches
+    from ..metrics.corpus_metrics import MusicMetrics, PoemMetrics, ProtocolMetrics
+    if kind == "poems":
+        return PoemMetrics(data, cfg.split_seed), poetry.render
+    if kind == "speeches":
+        return ProtocolMetrics(data, cfg.split_seed), speeches.render
+    if kind == "tunes":
+        return MusicMetrics(data.test), " ".join
+    raise ValueError(f"unknown corpus experiment {kind!r}; choose poems, speeches or tunes")
+
+
 class CorpusTask:
     """A real corpus as a task for train/run.py: `data` (a corpus.PreparedCorpus) is the real data, NLL-test the
     curve. At the end of MLE pretraining ("mle") and of the rounds ("seqgan") it also generates as many samples as

@@ -1,5 +1,7 @@
-"""Several settings and seeds of the synthetic experiment, each seed's pretraining shared by its settings (Table 1,
-Figure 3 and the studies): every run resumes from its own checkpoint, so a sweep stopped anywhere resumes."""
+"""A sweep as a graph of runs: several settings and seeds of the synthetic experiment, each seed's pretraining shared
+by its settings (Table 1, Figure 3 and the studies), or a corpus experiment's seeds. The graph is a list of
+executors.Run; an executor (one after another, several processes, a Ray cluster) makes it. Every run resumes from
+its own checkpoint, so a sweep stopped anywhere resumes."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,8 +12,7 @@ from .. import config as config_lib
 from ..errors import ConfigMismatch
 from ..results import read_json, write_json
 from ..methods import METHODS
-from ..train.run import run
-from .oracle_task import OracleTask
+from .executors import Run, Sequential
 
 
 def pretrain_config(cfg, with_d=False):
@@ -23,40 +24,55 @@ def pretrain_config(cfg, with_d=False):
                                **method_fields)
 
 
-def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=None, mle_from=None):
-    """Each setting {name: config overrides} for each seed into root/seed<k>/<name>. shared="mle" (or "mle+d"):
-    each seed's MLE pretraining (plus D pretraining) runs once into root/seed<k>/pretrain and every setting, which
-    may then override only ADVERSARIAL and METHOD fields (and D fields for "mle"), starts from it; shared=None:
-    every setting runs from scratch. mle_from: a directory of the same seeds' finished MLE pretrainings
-    (<mle_from>/seed<k>/pretrain, e.g. Table 1's) that each seed's shared pretraining continues from instead of
-    repeating it -- the same run, as a run resumed from its checkpoint is. Returns {(seed, name): metrics}."""
+def settings_graph(cfg, settings, seeds, root, shared="mle", mle_from=None) -> list:
+    """The runs of each setting {name: config overrides} for each seed, into root/seed<k>/<name>, as a list of
+    executors.Run in the order a sequential sweep makes them. shared="mle" (or "mle+d"): each seed's MLE pretraining
+    (plus D pretraining) is one run, root/seed<k>/pretrain, that every setting of the seed starts from (so it may
+    override only ADVERSARIAL and METHOD fields, and D fields for "mle"); shared=None: every setting runs from
+    scratch. mle_from: a directory of the same seeds' finished MLE pretrainings (<mle_from>/seed<k>/pretrain, e.g.
+    Table 1's) that each seed's shared pretraining continues from instead of repeating it -- the same run, as a run
+    resumed from its checkpoint is."""
     if shared not in ("mle", "mle+d", None):
         raise ValueError(f"shared must be 'mle', 'mle+d' or None, got {shared!r}")
     if mle_from and not shared:
         raise ValueError("mle_from needs a shared pretraining")
-    root, results = Path(root), {}
+    root, runs = Path(root), []
     for seed in seeds:
-        seed_cfg = dataclasses.replace(cfg, seed=seed)
-        pre_dir = root / f"seed{seed}" / "pretrain" if shared else None
+        seed_cfg, pre = dataclasses.replace(cfg, seed=seed), None
         if shared:
             src = Path(mle_from) / f"seed{seed}" / "pretrain" if mle_from else None
             if src is not None and not ((src / "metrics.json").is_file() and (src / "checkpoints").is_dir()):
                 raise FileNotFoundError(f"no finished MLE pretraining with its checkpoints in {src} to continue from "
                                         f"(results/ keeps none); make one first: `python reproduce/synthetic.py "
                                         f"--methods mle --seed {seed}` (into runs/synthetic/quick/)")
-            pre_cfg = pretrain_config(seed_cfg, shared == "mle+d")
-            run(pre_cfg, OracleTask(pre_cfg), pre_dir, progress, log, init_from=src)
+            pre = Run("pretrain", pretrain_config(seed_cfg, shared == "mle+d"), str(root / f"seed{seed}" / "pretrain"),
+                      init_from=src and str(src))
+            runs.append(pre)
         for name, overrides in settings.items():
-            s_cfg = config_lib.replace(seed_cfg, **overrides)
-            results[seed, name] = run(s_cfg, OracleTask(s_cfg), root / f"seed{seed}" / name, progress, log,
-                                      init_from=pre_dir)
-    return results
+            runs.append(Run(name, config_lib.replace(seed_cfg, **overrides), str(root / f"seed{seed}" / name),
+                            init_from=pre and pre.out, after=(pre.name,) if pre else ()))
+    return runs
 
 
-def run_methods(cfg, rows, seeds, root, progress=True, log=None):
+def seeds_graph(cfg, seeds, root, task="oracle", **task_args) -> list:
+    """One run of cfg per seed into root/seed<k> (the corpus experiments), on `task` (executors.build_task)."""
+    return [Run("", dataclasses.replace(cfg, seed=seed), str(Path(root) / f"seed{seed}"), task=task,
+                task_args=task_args) for seed in seeds]
+
+
+def run_settings(cfg, settings, seeds, root, shared="mle", progress=True, log=None, mle_from=None, executor=None):
+    """Make settings_graph's runs with `executor` (executors.make; default: one after another in this process).
+    Returns {(seed, name): metrics} of the settings' runs."""
+    runs = settings_graph(cfg, settings, seeds, root, shared, mle_from)
+    results = (executor or Sequential())(runs, progress, log)
+    return {(r.cfg.seed, r.setting): results[r.name] for r in runs if r.setting != "pretrain"}
+
+
+def run_methods(cfg, rows, seeds, root, progress=True, log=None, executor=None):
     """Table 1: each row of methods.METHODS named in `rows` from each seed's shared MLE pretraining, into
     root/seed<k>/<row>."""
-    return run_settings(cfg, {r: METHODS[r].config(r) for r in rows}, seeds, root, progress=progress, log=log)
+    return run_settings(cfg, {r: METHODS[r].config(r) for r in rows}, seeds, root, progress=progress, log=log,
+                        executor=executor)
 
 
 def finished_run(cfg, run_dir):
