@@ -132,3 +132,16 @@ def test_headline_run_writes_under_runs(tmp_path, monkeypatch, capsys):
                      r"smoke/", out), out[-500:]
     assert "no committed reference run with this config" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+def test_ctrl_c_while_timing_the_projection_is_one_line(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during the projection's timing (before any training) exits 130 with one line, no traceback."""
+    from conftest import fails
+    from seqgan_tf.train import run as run_module
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "measure_rates", interrupted)
+    fails(capsys, "reproduce/synthetic.py", "--preset", "smoke", "--project_time", "True", "--out", tmp_path,
+          message="stopped while timing the phases for the projection", code=130)

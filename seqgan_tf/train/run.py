@@ -58,7 +58,11 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
         totals = (cfg.pretrain_g_epochs, cfg.pretrain_d_steps if method.uses_d else 0, cfg.adv_epochs)
         if cfg.project_time and sum(done) < sum(totals) and "projected" not in hist:
             log("measuring phase speeds for a time projection (--project_time False skips this)...")
-            hist["rates"] = measure_rates(cfg, real, lambda g: task.score(g, 0))
+            try:
+                hist["rates"] = measure_rates(cfg, real, lambda g: task.score(g, 0))
+            except KeyboardInterrupt:
+                raise Interrupted("stopped while timing the phases for the projection; nothing was trained "
+                                  "(run the same command again to start)") from None
             hist["projected"] = project(cfg, hist["rates"], int(real.shape[0]))
         if "projected" in hist:
             log(describe(hist["projected"]))
