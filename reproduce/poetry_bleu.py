@@ -29,10 +29,7 @@ from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
 
 
 def build_parser():
-    parser = cli.seeds_parser(__doc__, "poetry", "poetry")
-    parser.add_argument("--rescore", action="store_true",
-                        help="no training: score the poems each seed kept in --out again (every protocol)")
-    return parser
+    return cli.seeds_parser(__doc__, "poetry", "poetry", kept="poems")
 
 
 def main(argv=None):

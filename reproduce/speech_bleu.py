@@ -27,10 +27,7 @@ from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, t
 
 
 def build_parser():
-    parser = cli.seeds_parser(__doc__, "speech", "speeches")
-    parser.add_argument("--rescore", action="store_true",
-                        help="no training: score the sentences each seed kept in --out again (both protocols)")
-    return parser
+    return cli.seeds_parser(__doc__, "speech", "speeches", kept="sentences")
 
 
 def main(argv=None):

@@ -127,10 +127,14 @@ def study_output_dir(args, study, cfg) -> Path:
 CORPUS_FIELDS = ("vocab_size", "seq_len", "num_samples", "end_token")
 
 
-def seeds_parser(doc, preset, study):
-    """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, and --cache."""
+def seeds_parser(doc, preset, study, kept=None):
+    """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, and --cache;
+    with `kept` (what the runs keep, e.g. "poems"), --rescore."""
     parser = study_parser(doc, study, seeds=3, preset=preset, from_data=CORPUS_FIELDS)
     parser.add_argument("--cache", default="cache", help="prepared-data directory")
+    if kept:
+        parser.add_argument("--rescore", action="store_true",
+                            help=f"no training: score the {kept} each seed kept in --out again (every protocol)")
     return parser
 
 
