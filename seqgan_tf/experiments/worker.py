@@ -7,15 +7,12 @@ TF_NUM_INTEROP_THREADS. Exits 0 with the run's metrics.json written, or with a o
 import json
 import sys
 
-from seqgan_tf import runtime
-
-runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
-
-from seqgan_tf import cli  # noqa: E402
-from seqgan_tf.experiments.executors import Run, run_one  # noqa: E402
+from seqgan_tf import cli, runtime
 
 
 def main():
+    runtime.configure()    # before TensorFlow starts (here, not at import: importing seqgan_tf changes nothing)
+    from seqgan_tf.experiments.executors import Run, run_one
     with cli.one_line_errors():
         run_one(Run.from_dict(json.load(sys.stdin)), progress=False)
 
