@@ -99,6 +99,18 @@ def test_rerun_of_a_finished_run_recomputes_it_and_refuses_another_config(smoke_
         run_oracle(config.replace(SMOKE, pretrain_g_epochs=5), run)
 
 
+def test_resuming_on_other_real_data_is_refused(smoke_run, tmp_path, monkeypatch):
+    """A run resumed on real data other than it trained on (a changed corpus, a corpus drawn differently) stops in
+    one line rather than mixing two corpora."""
+    from seqgan_tf.experiments.oracle_task import OracleTask
+    run = copy_run(smoke_run[0], tmp_path / "run")
+    drawn = OracleTask.real_data
+    monkeypatch.setattr(OracleTask, "real_data", lambda self, cfg, hist=None: drawn(self, cfg, hist)[::-1])
+    with pytest.raises(ConfigMismatch, match="trained on other real data") as e:
+        run_oracle(SMOKE, run)
+    assert "\n" not in str(e.value)
+
+
 def test_extending_a_finished_run_equals_the_longer_run(smoke_adv2, smoke_run, tmp_path, capsys):
     """The script with a larger --adv_epochs on a finished run's --out continues it (no refusal), and the result is
     exactly the straight 4-round run: curve, samples, logged values."""

@@ -21,9 +21,9 @@ def draw_from(logits_fn, h, V, seed, block=100, chunk=4096):
     """`draw` of logits_fn(h) (M, V), with the logits made and kept `chunk` rows at a time. Every step is row-wise
     (the same bits as whole), and memory holds the logits once, in equal pieces, rather than (M, V) logits, their
     softmax and temporaries of a new size at every step (a rollout's M reaches 19,456 rows, 389 MB per array at
-    V = 5,000). The two draws see all M rows at once: the categorical kernel's random stream depends on the batch."""
+    V = 5,000). The two draws see all M rows at once: the random stream (`categorical`) depends on the batch."""
     if V <= 2 * block:
-        return tf.random.stateless_categorical(logits_fn(h), 1, seed, dtype=tf.int32)[:, 0]
+        return categorical(logits_fn(h), seed)
     n_blocks = -(-V // block)
     n_chunks = (tf.shape(h)[0] + chunk - 1) // chunk
     pieces = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False, element_shape=[None, n_blocks, block])
@@ -36,12 +36,27 @@ def draw_from(logits_fn, h, V, seed, block=100, chunk=4096):
         pieces = pieces.write(i, tf.reshape(logits, [-1, n_blocks, block]))
         mass = mass.write(i, tf.reduce_sum(tf.reshape(tf.nn.softmax(logits), [-1, n_blocks, block]), axis=2))
     seed_block, seed_inner = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-    b = tf.random.stateless_categorical(tf.math.log(mass.concat()), 1, seed_block, dtype=tf.int32)[:, 0]
+    b = categorical(tf.math.log(mass.concat()), seed_block)
     chosen = tf.TensorArray(tf.float32, size=n_chunks, infer_shape=False, element_shape=[None, block])
     for i in tf.range(n_chunks):
         chosen = chosen.write(i, tf.gather(pieces.read(i), b[i * chunk:(i + 1) * chunk], batch_dims=1))
-    inner = tf.random.stateless_categorical(chosen.concat(), 1, seed_inner, dtype=tf.int32)
-    return b * block + inner[:, 0]
+    return b * block + categorical(chosen.concat(), seed_inner)
+
+
+def categorical(logits, seed):
+    """One class per row of logits (M, V) float32: the draws of `tf.random.stateless_categorical(logits, 1, seed)`
+    on one CPU thread, on any number of threads.
+
+    That kernel splits the rows among the intra-op threads and starts each thread's share at an offset of the random
+    stream that depends on where the share starts, so on two threads it draws other classes for most rows than on one
+    (the whole synthetic corpus changes with the thread count). Here the same arithmetic (float64 exp(logit - max),
+    a running sum, one uniform in [0, 1) per row times the total, the first class whose running sum exceeds it) runs
+    as whole-tensor ops whose random stream is laid out by element, not by thread. Bit-identical to the kernel on one
+    thread (tests/test_sampling.py), so runs made with one thread keep their samples."""
+    x = tf.cast(logits, tf.float64)
+    cdf = tf.cumsum(tf.exp(x - tf.reduce_max(x, axis=1, keepdims=True)), axis=1)   # exp(-inf) = 0: never drawn
+    u = tf.random.stateless_uniform(tf.shape(logits)[:1], seed, dtype=tf.float64)
+    return tf.searchsorted(cdf, (u * cdf[:, -1])[:, None], side="right", out_type=tf.int32)[:, 0]
 
 
 def token_nll(labels, logits):

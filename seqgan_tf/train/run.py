@@ -13,6 +13,7 @@ that dies still leaves its curve; metrics.json, curve.csv and logs.csv are writt
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from tensorflow.core.framework import summary_pb2
 from tqdm.auto import tqdm
 
 from .. import methods
-from ..errors import Interrupted
+from ..errors import ConfigMismatch, Interrupted
 from ..results import atomic_write, write_csv, write_json
 from .loop import check_finite, deferred_interrupt, lock
 from .projection import describe, machine, measure_rates, project
@@ -54,6 +55,7 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
     with lock(out):
         hist, resumed_from = _restore(checkpoints, state, cfg, method, log)
         real = task.real_data(cfg, hist)
+        _check_same_data(real, hist, out)
         done = [int(x) for x in state.done.numpy()]
         totals = (cfg.pretrain_g_epochs, cfg.pretrain_d_steps if method.uses_d else 0, cfg.adv_epochs)
         if cfg.project_time and sum(done) < sum(totals) and "projected" not in hist:
@@ -137,6 +139,15 @@ def _restore(checkpoints, state, cfg, method, log):
     log(f"resumed from {latest}: {dict(zip(PHASES, resumed_from))} units done"
         + (f"; phase length now: {', '.join(f'{k} = {getattr(cfg, k)}' for k in extended)}" if extended else ""))
     return hist, resumed_from
+
+
+def _check_same_data(real, hist, out):
+    """Refuse to resume on other real data than the run (or the pretraining it starts from) trained on: a changed
+    corpus file, or a synthetic corpus drawn differently. Records the data's fingerprint on a first start."""
+    digest = hashlib.sha256(np.ascontiguousarray(real.numpy()).tobytes()).hexdigest()[:16]
+    if hist.setdefault("real_sha256", digest) != digest:
+        raise ConfigMismatch(f"{out} holds a checkpoint trained on other real data (fingerprint {hist['real_sha256']}, "
+                             f"now {digest}): the corpus changed; use a new --out")
 
 
 def finish(cfg, task, hist, out, resumed_from):
