@@ -4,7 +4,8 @@
     python reproduce/figures.py --results runs/synthetic    # your own runs
 
 Finds each run's metrics.json (redraws its nll_curve.png), each directory of seed<k>/<method>/ runs (rewrites
-its table1.{md,csv,json} and figure2.{png,pdf}) and each study's <study>.json (strategies, no_pretraining,
+its table1.{md,csv,json} and figure2.{png,pdf}; at the `paper` preset also from runs still in progress, beside the
+released code's log) and each study's <study>.json (strategies, no_pretraining,
 rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), each table2.json /
 table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds), each poems.json (the CNN-vs-LSTM poem pair,
 from its runs and Table 2's) and each temperature.json (the temperature sweep's
@@ -13,7 +14,8 @@ crossing table and quality-diversity figure).
 from pathlib import Path
 
 from seqgan_tf import cli  # (no TensorFlow anywhere below: tests/test_figures.py checks it)
-from seqgan_tf.report import corpus_tables, figure2, plots, poem_pair, quality_diversity, summaries, table1
+from seqgan_tf.report import (corpus_tables, figure2, paper_schedule, plots, poem_pair, quality_diversity, summaries,
+                              table1)
 
 
 def build_parser():
@@ -31,7 +33,10 @@ def main(argv=None):
             raise FileNotFoundError(f"no results directory {root}")
         written = plots.run_curves(root)
         for d in sorted({p.parent for p in root.rglob("seed*") if p.is_dir()}):
-            if table1.has_runs(d):
+            if paper_schedule.is_paper_schedule(d):       # runs in progress count up to their last evaluation
+                paper_schedule.write(d)
+                written += [d / "table1.md", d / "figure2.png"]
+            elif table1.has_runs(d):
                 table1.write(d)
                 figure2.figure2(d, d / "figure2")
                 written += [d / "table1.md", d / "figure2.png"]

@@ -19,7 +19,8 @@ SUBSET += ["results/poetry/poetry/table2.*", "results/poetry/poetry/seed8[89]/*"
            "results/rollout_ablation/quick/rollout_ablation.json",
            "results/rollout_ablation/quick/seed88/n*/metrics.json",
            "results/rollout_ablation/quick/seed88/reward_variance.json",
-           "results/precision/quick/precision.json", "results/precision/quick/seed8[89]/[bf]*/metrics.json"]
+           "results/precision/quick/precision.json", "results/precision/quick/seed8[89]/[bf]*/metrics.json",
+           "results/synthetic/paper/seed88/*/metrics.json*"]
 
 NO_TENSORFLOW = """
 import runpy, sys
@@ -71,6 +72,24 @@ def test_table1_and_figure2(redrawn):
     assert 0 <= rows["mle"]["p_seeds"] <= 1 and (d / "table1.md").read_text().startswith("### Table 1")
     assert len((d / "table1.csv").read_text().splitlines()) == len(rows) + 1
     assert (d / "figure2.png").read_bytes()[:8] == PNG and (d / "figure2.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_paper_schedule_table_and_figure_from_a_run_in_progress(redrawn):
+    """At the paper preset the SeqGAN run in progress (metrics.jsonl, no metrics.json) counts up to its last
+    evaluation, each shared round is set against the released log's line, and Figure 2 is drawn."""
+    from seqgan_tf.report.released_log import RELEASED_ADVERSARIAL
+    d = redrawn[0] / "synthetic" / "paper"
+    evals = [json.loads(line) for line in (d / "seed88" / "seqgan" / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in evals if r["phase"] == "adversarial" and "eval/nll_oracle" in r]
+    report = json.loads((d / "table1.json").read_text())
+    seqgan = next(r for r in report["rows"] if r["key"] == "seqgan")
+    assert seqgan["at"] == f"round {evals[-1]['step']} (in progress)"
+    assert seqgan["nll_oracle_mean"] == evals[-1]["eval/nll_oracle"]
+    assert [(g["round"], g["gap"]) for g in report["gaps"]] == [
+        (r["step"], r["eval/nll_oracle"] - RELEASED_ADVERSARIAL[r["step"]]) for r in evals]
+    assert report["quick"]["seeds"] == [88, 89] and report["quick"]["run_noise"] > 0
+    assert "| SeqGAN |" in (d / "table1.md").read_text()
+    assert (d / "figure2.png").read_bytes()[:8] == PNG
 
 
 @pytest.mark.parametrize("experiment, name", [("poetry/poetry", "table2"), ("speeches/speech", "table3"),

@@ -15,6 +15,7 @@ from ..methods import METHODS
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
 from .fmt import num, p_value
+from .released_log import RELEASED_ADVERSARIAL
 
 # Rows read from other rows' curves (the MLE run's), then every method in the methods table.
 DERIVED = {"random": "Random (untrained G)", "random_1": "Random (after 1 MLE epoch)",
@@ -23,7 +24,6 @@ ROWS = ("random", "random_1", "mle", "mle_early", *(m for m in METHODS if m != "
 LABELS = {**DERIVED, **{name: m.label for name, m in METHODS.items()}}
 # The paper's numbers, beside every row whose protocol could be the paper's (which one is unknown).
 PAPER = {"random": 10.310, "random_1": 10.310, **{name: m.paper for name, m in METHODS.items() if m.paper}}
-RELEASED_LOG = {40: 8.886, 150: 8.683}     # the released code's own log: SeqGAN's NLL-oracle after that many rounds
 
 
 def collect(root):
@@ -97,7 +97,7 @@ def build(root):
         row["best_mean"], row["best_std"] = mean_std(best) if None not in best else (None, None)
         row["nll_test_mean"], row["nll_test_std"] = mean_std([rows[key][s]["nll_test"] for s in seeds])
         row["paper"] = PAPER.get(key)
-        row["released_log_same_rounds"] = RELEASED_LOG.get(rounds) if key == "seqgan" else None
+        row["released_log_same_rounds"] = RELEASED_ADVERSARIAL.get(rounds) if key == "seqgan" else None
         if key == "mle_early":
             row["epochs"] = " ".join(str(rows[key][s]["epoch"]) for s in seeds)
         row.update(p_seeds=None, diff_vs_seqgan=None, p_pooled_pseudoreplicated=None)
