@@ -19,7 +19,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import midi  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import configure, scoring  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import add_lm_scores, configure, real_lm_scores, scoring  # noqa: E402
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.metrics.corpus_metrics import held_out_metrics  # noqa: E402
 from seqgan_tf.report import corpus_tables, plots  # noqa: E402
@@ -44,7 +44,10 @@ def main(argv=None):
         out = cli.study_output_dir(args, "music", cfg)
         metrics, _ = scoring("tunes", data, cfg)
         runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "tunes", data=str(data.path))).values())
-        real = held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed)
+        if args.lm_scores:
+            runs = add_lm_scores(out, data, str.split, "tunes")
+        real = {**held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed),
+                **real_lm_scores(out)}
         table = corpus_tables.table(runs, real, corpus_tables.MUSIC_COLUMNS, corpus_tables.PAPER["music"], "music")
         corpus_tables.write_table(out, table,
                                   f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "

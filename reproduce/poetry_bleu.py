@@ -23,7 +23,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import configure, rescore, scoring  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
+                                                      scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
 
@@ -45,7 +46,10 @@ def main(argv=None):
             runs = rescore(out, metrics, poetry.unrender)
         else:
             runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "poems", data=str(data.path))).values())
-        write_table(out, table2(runs, metrics.real()), f"Chinese quatrains, preset {cfg.preset} "
+        if args.lm_scores:
+            runs = add_lm_scores(out, data, poetry.unrender, "poems")
+        real = {**metrics.real(), **real_lm_scores(out)}
+        write_table(out, table2(runs, real), f"Chinese quatrains, preset {cfg.preset} "
                      f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
         print((out / "table2.md").read_text() + f"Results in {out}/")
 

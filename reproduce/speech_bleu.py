@@ -21,7 +21,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import configure, rescore, scoring  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
+                                                      scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 
@@ -43,8 +44,11 @@ def main(argv=None):
             runs = rescore(out, metrics, speeches.unrender, "speeches")
         else:
             runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "speeches", data=str(data.path))).values())
+        if args.lm_scores:
+            runs = add_lm_scores(out, data, speeches.unrender, "speeches")
         s = data.stats
-        write_table(out, table(runs, metrics.real(), SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
+        real = {**metrics.real(), **real_lm_scores(out)}
+        write_table(out, table(runs, real, SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
                     f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "
                     f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
                     f"vocabulary {len(data.vocab)})", "table3", SPEECH_NOTE, "speeches", examples=10, text_sep="\n")

@@ -132,6 +132,9 @@ def seeds_parser(doc, preset, study, kept=None):
     with `kept` (what the runs keep, e.g. "poems"), --rescore."""
     parser = study_parser(doc, study, seeds=3, preset=preset, from_data=CORPUS_FIELDS)
     parser.add_argument("--cache", default="cache", help="prepared-data directory")
+    parser.add_argument("--lm_scores", action="store_true", help="also score each seed's kept samples with the LM "
+                        "and reverse-LM scores (metrics/lm_score.py: trains an LM on the training data, one on each "
+                        "model's samples and one on real data; minutes per seed)")
     if kept:
         parser.add_argument("--rescore", action="store_true",
                             help=f"no training: score the {kept} each seed kept in --out again (every protocol)")

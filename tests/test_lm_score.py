@@ -48,3 +48,40 @@ def test_the_recipe_is_seeded_and_needs_enough_data(corpus):
     assert np.array_equal(a, b)
     with pytest.raises(ValueError, match="an LM needs at least"):
         train_lm(train[:20], V, recipe=RECIPE)
+
+
+def test_kept_samples_get_lm_columns_in_their_table(tmp_path):
+    """add_lm_scores reads each model's kept text back as the ids G generated (end-token padding included): kept
+    samples equal to the test sentences score exactly the real row's LM score, a repeated sentence the worse
+    reverse-LM score; the table shows both columns and says what they are; a table without them shows neither."""
+    import json
+
+    from seqgan_tf.data import corpus as corpus_lib
+    from seqgan_tf.experiments.corpus_experiments import add_lm_scores, real_lm_scores
+    from seqgan_tf.report.corpus_tables import SPEECH_COLUMNS, SPEECH_NOTE, table, write_table
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(10)]
+    seqs = [[words[j] for j in rng.integers(0, 10, n)] + [corpus_lib.END] * (T - n) for n in rng.integers(2, T, 600)]
+    data = corpus_lib.prepare(seqs, tmp_path / "cache", "toy", "toy", 0.2, 0, extra_stats={"end_token": corpus_lib.END},
+                              specials=(corpus_lib.UNK, corpus_lib.END))
+    out = tmp_path / "out"
+    (out / "seed0").mkdir(parents=True)
+    kept = {"mle": data.unpadded("test"), "seqgan": [data.unpadded("train")[0]] * len(data.test)}
+    for model, texts in kept.items():
+        (out / "seed0" / f"{model}_speeches.txt").write_text("\n".join(map(" ".join, texts)) + "\n")
+    (out / "seed0" / "metrics.json").write_text(json.dumps({"seed": 0, "data": data.stats, "models": {
+        m: {"n_generated": len(data.test), "bleu2": 0.5} for m in kept}}))
+    [run] = add_lm_scores(out, data, str.split, "speeches", recipe=RECIPE)
+    real = real_lm_scores(out)
+    assert set(real) == {"lm_score", "reverse_lm_score"}
+    assert run["models"]["mle"]["lm_score"] == real["lm_score"] and run["models"]["mle"]["bleu2"] == 0.5
+    assert run["models"]["seqgan"]["reverse_lm_score"] > run["models"]["mle"]["reverse_lm_score"]
+    assert json.loads((out / "seed0" / "metrics.json").read_text())["models"] == run["models"]
+    write_table(out, table([run], {"bleu2": 0.4, **real}, SPEECH_COLUMNS), "toy", "table3", SPEECH_NOTE, "speeches",
+                text_sep="\n")
+    md = (out / "table3.md").read_text()
+    assert "| reverse-LM score |" in md and "LM score: per-token NLL" in md
+    bare = {m: {"n_generated": 1, "bleu2": 0.5} for m in kept}
+    write_table(out, table([{"seed": 0, "data": {}, "models": bare}], {"bleu2": 0.4}, SPEECH_COLUMNS), "toy",
+                "table3", SPEECH_NOTE, "speeches", text_sep="\n")
+    assert "LM score" not in (out / "table3.md").read_text()

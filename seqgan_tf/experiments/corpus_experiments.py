@@ -12,6 +12,8 @@ a per-word one would be.
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
+from pathlib import Path
 
 import tensorflow as tf
 
@@ -135,6 +137,47 @@ def rescore(out_dir, metrics, parse, text_name="poems"):
     if not runs:
         raise FileNotFoundError(f"no seed<k>/metrics.json under {out_dir} to score again")
     return runs
+
+
+REAL_LM_SCORES = "real_lm_scores.json"      # the real-vs-real LM scores of a corpus experiment's table
+
+
+def add_lm_scores(out_dir, data, parse, text_name="poems", recipe=None):
+    """LM and reverse-LM scores (metrics/lm_score.py) of every seed's kept samples, added to its metrics.json
+    (`lm_score`, `reverse_lm_score` of each model; the other values stay), and of the real data, written to
+    <out_dir>/real_lm_scores.json for the table's real row. Trains one LM on the training data, one on each kept
+    sample set and one on as many real training sequences. `parse` reads a kept sample back as its tokens, which
+    are encoded as G generated them (a variable-length corpus: padded with its end token). Returns the runs."""
+    from ..metrics.lm_score import LMScorer, Recipe
+    recipe = recipe or Recipe()
+    sep = {name: sep for _, name, sep in KINDS.values()}[text_name]
+    T, end = data.seq_len, data.end
+
+    def encode(tokens):
+        return data.vocab.encode((list(tokens) + [end] * T)[:T] if end else tokens)
+
+    paths = seed_metrics(out_dir)
+    if not paths:
+        raise FileNotFoundError(f"no seed<k>/metrics.json under {out_dir} to score")
+    scorer = LMScorer(data.encoded("train"), data.encoded("test"), len(data.vocab),
+                      end_token=None if end is None else int(data.vocab.encode([end])[0]), recipe=recipe)
+    runs = []
+    for path in paths:
+        run_ = read_json(path)
+        for model in MODELS:
+            kept = [encode(parse(t)) for t in read_samples(path.parent, model, text_name, sep)]
+            run_["models"][model].update(scorer(kept))
+        write_json(path, run_)
+        runs.append(run_)
+    n = runs[0]["models"][MODELS[0]]["n_generated"]
+    write_json(Path(out_dir) / REAL_LM_SCORES, {**scorer.real(n), "n": n, "recipe": asdict(recipe)})
+    return runs
+
+
+def real_lm_scores(out_dir) -> dict:
+    """The real row's LM and reverse-LM scores written by add_lm_scores, or {} where none were."""
+    path = Path(out_dir) / REAL_LM_SCORES
+    return {k: v for k, v in read_json(path).items() if k.endswith("lm_score")} if path.is_file() else {}
 
 
 def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True):

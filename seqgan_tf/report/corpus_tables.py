@@ -13,12 +13,18 @@ from .fmt import cell
 COLUMNS = [("bleu2", "BLEU-2 (a)"), ("bleu2_m1", "BLEU-2 m1 (a)"), ("bleu2_train", "BLEU-2 (b)"),
            ("bleu2_m1_train", "BLEU-2 m1 (b)"), ("bleu2_punct", "BLEU-2 (a) + punct."),
            ("bleu2_train_punct", "BLEU-2 (b) + punct."), ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
+LM_COLUMNS = [("lm_score", "LM score"), ("reverse_lm_score", "reverse-LM score")]     # shown where measured
+COLUMNS += LM_COLUMNS
+LM_NOTE = (" LM score: per-token NLL of the samples under an LSTM trained on the training data (quality); reverse-LM "
+           "score: per-token NLL of the test data under an LSTM trained on the samples (coverage); real row: the "
+           "test data, and an LSTM trained on as many training sequences; lower is better for both "
+           "(seqgan_tf/metrics/lm_score.py).")
 MUSIC_COLUMNS = [("bleu4", "BLEU-4"), ("bleu4_m1", "BLEU-4 m1"), ("mse", "MSE"), ("self_bleu4", "Self-BLEU-4"),
-                 ("nll_test", "NLL-test")]
+                 ("nll_test", "NLL-test"), *LM_COLUMNS]
 SPEECH_COLUMNS = [("bleu3", "BLEU-3 (a)"), ("bleu4", "BLEU-4 (a)"), ("bleu3_m1", "BLEU-3 m1 (a)"),
                   ("bleu4_m1", "BLEU-4 m1 (a)"), ("bleu3_train", "BLEU-3 (b)"), ("bleu4_train", "BLEU-4 (b)"),
                   ("bleu3_m1_train", "BLEU-3 m1 (b)"), ("bleu4_m1_train", "BLEU-4 m1 (b)"),
-                  ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test")]
+                  ("self_bleu2", "Self-BLEU-2"), ("nll_test", "NLL-test"), *LM_COLUMNS]
 PAPER = {"poetry": {"mle": {"BLEU-2": 0.667}, "seqgan": {"BLEU-2": 0.7389}, "real": {"BLEU-2": 0.746}},
          "music": {"mle": {"bleu4": 0.9210, "mse": 22.38}, "seqgan": {"bleu4": 0.9406, "mse": 20.62}},
          "speeches": {"mle": {"BLEU-3": 0.519, "BLEU-4": 0.416}, "seqgan": {"BLEU-3": 0.556, "BLEU-4": 0.427}}}
@@ -77,8 +83,10 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name=
     """<name>.json (everything, and what `rewrite_table` needs), <name>.csv (one row per model, every metric),
     <name>.md (the main columns, the paper's numbers, `note`, and the first `examples` samples of each model from
     the first seed's directory)."""
-    table = {**table, "title": title, "note": note, "text_name": text_name, "examples": examples, "text_sep": text_sep}
-    columns = list(table["columns"].items())
+    measured_lm = any(k in table["keys"] for k, _ in LM_COLUMNS)
+    table = {**table, "title": title, "note": note + (LM_NOTE if measured_lm else ""), "text_name": text_name,
+             "examples": examples, "text_sep": text_sep}
+    columns = [(k, h) for k, h in table["columns"].items() if k in table["keys"] or k not in dict(LM_COLUMNS)]
     write_json(out_dir / f"{name}.json", table)
     write_csv(out_dir / f"{name}.csv", table["rows"],
               ["model", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
@@ -90,7 +98,7 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name=
         paper = "; ".join(f"{m} " + ", ".join(f"{table['columns'].get(k, k)} {v}" for k, v in values.items())
                           for m, values in table["paper"].items())
         lines += ["", f"Paper (smoothing not stated): {paper}."]
-    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. {note} "
+    lines += ["", f"Mean ± std over seeds {table['seeds']}; p: two-sided Welch t-test over seeds. {table['note']} "
               f"All variants in {name}.csv / {name}.json."]
     first = out_dir / f"seed{table['seeds'][0]}"
     for model in MODELS:

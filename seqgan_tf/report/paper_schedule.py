@@ -55,7 +55,8 @@ def _runs(root):
             d = pre.parent.parent / row
             if (d / "metrics.jsonl").is_file():
                 points, rounds = curve(d, epochs)
-                total = read_json(d / "metrics.json")["config"]["adv_epochs"] if (d / "metrics.json").is_file() else None
+                done = d / "metrics.json"          # written when the run finished
+                total = read_json(done)["config"]["adv_epochs"] if done.is_file() else None
                 runs[row] = {"curve": [c for c in points if c["phase"] == "adversarial"], "rounds": rounds,
                              "finished": total is not None and rounds == total}
         out[seed] = runs
@@ -70,10 +71,12 @@ def quick_reference(root):
     if not ms:
         return None
     pre = ms[0]["config"]["pretrain_g_epochs"]
-    rounds = [[int(e) - pre, float(v), float(s)] for e, v, s in zip(*mean_curve([{c["epoch"]: c["nll_oracle"] for c in m["curve"]}
-                                                             for m in ms])) if e >= pre]
-    tests = [[int(e) - pre, float(v)] for e, v, _ in zip(*mean_curve([{c["epoch"]: c["nll_test"] for c in m["curve"]}
-                                                         for m in ms])) if e >= pre]
+
+    def per_round(key):
+        epochs, mean, std = mean_curve([{c["epoch"]: c[key] for c in m["curve"]} for m in ms])
+        return [[int(e) - pre, float(v), float(s)] for e, v, s in zip(epochs, mean, std) if e >= pre]
+
+    rounds, tests = per_round("nll_oracle"), [r[:2] for r in per_round("nll_test")]
     long = Path(root).parent / "quick_long" / "metrics.json"
     long_curve = []
     if long.is_file():
