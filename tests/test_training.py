@@ -59,16 +59,22 @@ def test_rollout_rewards_score_completions_of_each_prefix():
 
 
 @pytest.mark.parametrize("chunk,precision", [(7, "float32"), (1024, "float32"), (7, "bfloat16")])
-def test_completions_scored_with_shared_prefixes_bit_for_bit(chunk, precision):
+def test_completions_scored_with_shared_prefixes(chunk, precision):
     """D of the rollout's completions, with the windows inside each kept prefix convolved once per sequence, equals
-    D of every completion scored whole, in every bit (rewards, hence training, are unchanged); chunk 7: a block of
+    D of every completion scored whole to float rounding: a convolution's bits can depend on its batch's shape, so a
+    rare probability moves by an ulp or two, where a wrong window would move it by ~1e-3; chunk 7: a block of
     completions spans chunks."""
     s = Smoke(d_precision=precision)
-    seqs = s.gen.sample(5, seed(0, 1))
-    done = rollout_completions(s.gen, seqs, 3, seed(1, 2))
-    shared = prob_real_completions(s.disc, seqs, done, 3, chunk)
-    np.testing.assert_array_equal(shared, prob_real_chunked(s.disc, done, chunk))
-    assert shared.shape == (done.shape[0],) and np.std(shared) > 0
+    for k in range(4):
+        seqs = s.gen.sample(5, seed(0, k))
+        done = rollout_completions(s.gen, seqs, 3, seed(1, k))
+        shared = prob_real_completions(s.disc, seqs, done, 3, chunk).numpy()
+        whole = prob_real_chunked(s.disc, done, chunk).numpy()
+        if precision == "float32":
+            np.testing.assert_array_max_ulp(shared, whole, maxulp=4)
+        else:                             # a bfloat16 feature that rounds the other way moves D by its 2**-8 step
+            np.testing.assert_allclose(shared, whole, rtol=2 ** -8)
+        assert shared.shape == (done.shape[0],) and np.std(shared) > 1e-3
 
 
 def test_rollout_is_a_monte_carlo_mean():

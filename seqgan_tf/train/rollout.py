@@ -26,13 +26,13 @@ def prob_real_chunked(disc, seqs, chunk):
 
 
 def prob_real_completions(disc, seqs, done, n, chunk):
-    """prob_real_chunked(disc, done, chunk) for done = `rollout_completions(., seqs, n, .)`, bit for bit, with less
-    work. Every completion in block g keeps the first g + 1 tokens of its sequence, so a convolution window that lies
-    wholly inside them has the same value in all n completions: the max over those windows is taken once per
+    """prob_real_chunked(disc, done, chunk) for done = `rollout_completions(., seqs, n, .)`, to float rounding, with
+    less work. Every completion in block g keeps the first g + 1 tokens of its sequence, so a convolution window that
+    lies wholly inside them has the same value in all n completions: the max over those windows is taken once per
     sequence, from its own convolutions, and the completions convolve only the windows that reach a sampled token.
-    Convolutions and max are exact per window position whatever the batch (tested); the highway matmul's bits can
-    depend on its row count (small batches take other kernels), so it runs on the same `chunk`-row groups as
-    `prob_real_chunked`."""
+    A convolution's or matmul's bits can depend on its batch's shape (the kernels block by shape and thread count),
+    so a rare score moves by an ulp (tested: within 4); the highway runs on the same `chunk`-row groups as
+    `prob_real_chunked`, which keeps such moves rare."""
     B, T = tf.shape(seqs)[0], seqs.shape[1]
     own = [disc.window_maps(disc.embed(seqs), k) for k in range(len(disc.filter_sizes))]   # (B, T - w + 1, n_w)
     rows_per_block = n * B
