@@ -31,6 +31,23 @@ def test_alpha_one_reproduces_each_runs_own_evaluation_exactly(methods_sweep, tm
     assert len((tmp_path / "temperature.csv").read_text().splitlines()) == 1 + 2 * 4 * 3
 
 
+def test_a_control_run_in_the_seed_directory_joins_the_sweep(methods_sweep, tmp_path):
+    """A control trained from the seed's shared pretraining is swept beside the Table-1 models, under its label, and
+    at α = 1 reproduces its own logged evaluation: is it on MLE's temperature curve?"""
+    import shutil
+    shutil.copytree(methods_sweep / "seed0", tmp_path / "runs" / "seed0")
+    main("reproduce/synthetic.py", "--preset", "smoke", "--adv_epochs", "2", "--checkpoint_every", "1000",
+         "--methods", "constant_reward", "--seed", "0", "--out", tmp_path / "runs")
+    assert sweep.model_names(tmp_path / "runs" / "seed0") == (*sweep.SYNTHETIC_MODELS, "constant_reward")
+    main("reproduce/temperature.py", "--runs", tmp_path / "runs", "--alphas", "1", "--out", tmp_path / "t")
+    result = json.loads((tmp_path / "t" / "temperature.json").read_text())
+    control = next(r for r in result["runs"] if r["model"] == "constant_reward")
+    logged = json.loads((tmp_path / "runs/seed0/constant_reward/metrics.json").read_text())["curve"][-1]
+    assert control["label"] == "Control: constant reward Q = 2" and control["epoch"] == logged["epoch"]
+    assert control["points"][0]["nll_oracle"] == logged["nll_oracle"]
+    assert "Control: constant reward Q = 2" in (tmp_path / "t" / "crossing.md").read_text()
+
+
 def test_early_stopped_rows_samples_are_the_evaluated_ones(methods_sweep, tmp_path):
     """The early-stopped MLE row's committed samples (first seed) are the ones its evaluation scored: drawn again
     from the kept weights, their NLL-oracle is the logged one bit for bit; against a logged value off by as little as

@@ -4,7 +4,8 @@ retraining. α > 1 sharpens G (quality up, diversity down), α < 1 flattens it; 
 the sampling seed of the run's own evaluation, so it reproduces that evaluation exactly.
 
 A model here is a name, a generator and the seed its samples are drawn with. `synthetic_models` finds the four of
-one Table-1 seed directory (experiments/sweep.py's layout); `text_models` the two of an own-data run.
+one Table-1 seed directory (experiments/sweep.py's layout) and each control run there (train/controls.py: is a
+control's G on MLE's temperature curve?); `text_models` the two of an own-data run.
 """
 from __future__ import annotations
 
@@ -89,11 +90,24 @@ def weights_generator(path, cfg):
     return gen
 
 
-def synthetic_models(seed_dir, names=tuple(SYNTHETIC_MODELS)):
-    """(name, generator, epoch, config) for each model of a Table-1 seed directory: the shared pretraining's final
-    G, the MLE run's early-stopped and final G, SeqGAN's final G. The epoch picks the sampling seed the run used."""
+def model_names(seed_dir):
+    """The four Table-1 models, then each control that has a run in seed_dir."""
+    from ..methods import METHODS
+    return tuple(SYNTHETIC_MODELS) + tuple(n for n, m in METHODS.items()
+                                           if m.control and (Path(seed_dir) / n / "checkpoints").is_dir())
+
+
+def model_label(name):
+    from ..methods import METHODS
+    return SYNTHETIC_MODELS.get(name) or METHODS[name].label
+
+
+def synthetic_models(seed_dir, names=None):
+    """(name, generator, epoch, config) for each model of a Table-1 seed directory (default: `model_names`): the
+    shared pretraining's final G, the MLE run's early-stopped and final G, SeqGAN's final G, each control's final G.
+    The epoch picks the sampling seed the run used."""
     seed_dir = Path(seed_dir)
-    for name in names:
+    for name in names or model_names(seed_dir):
         run = seed_dir / ("pretrain" if name == "mle_pretrained" else "mle" if name == "mle_early" else name)
         cfg = run_config(run)
         if name == "mle_early":
@@ -132,7 +146,7 @@ def write_early_stopped_samples(seed_dir):
     return path
 
 
-def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), progress=True, log=print) -> dict:
+def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=None, progress=True, log=print) -> dict:
     """The sweep of every model of every seed directory, with the real data's point, as report/quality_diversity.py
     reads it."""
     from .oracle_task import held_out, load_oracle, real_data_seed
@@ -151,7 +165,7 @@ def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=tuple(SYNTHETIC_MODELS), pro
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {points[0]['nll_oracle']:.3f} (α {alphas[0]}) "
                 f"-> {points[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
-            runs.append({"seed": cfg.seed, "model": name, "label": SYNTHETIC_MODELS[name], "epoch": epoch,
+            runs.append({"seed": cfg.seed, "model": name, "label": model_label(name), "epoch": epoch,
                          "points": points})
     return {"dataset": "synthetic", "alphas": list(alphas), "quality": "nll_oracle", "diversity": "nll_test",
             "runs": runs, "real": real}
