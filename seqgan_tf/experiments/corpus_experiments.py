@@ -166,7 +166,9 @@ def add_lm_scores(out_dir, data, parse, text_name="poems", recipe=None):
         run_ = read_json(path)
         for model in MODELS:
             kept = [encode(parse(t)) for t in read_samples(path.parent, model, text_name, sep)]
-            run_["models"][model].update(scorer(kept))
+            run_["models"][model].update(scorer(kept, f"seed {run_['seed']}'s {model} samples"))
+            print(f"seed {run_['seed']} {model}: LM score {run_['models'][model]['lm_score']:.4f}, "
+                  f"reverse-LM score {run_['models'][model]['reverse_lm_score']:.4f}", flush=True)
         write_json(path, run_)
         runs.append(run_)
     n = runs[0]["models"][MODELS[0]]["n_generated"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
+from tqdm.auto import tqdm
 
 from ..models.generator import Generator
 from ..train.optim import adam
@@ -38,8 +39,9 @@ class Recipe:
     seed: int = 0
 
 
-def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe()) -> Generator:
-    """An LSTM language model of `seqs` (N, T) by the recipe, with its best held-out epoch's weights."""
+def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe(), desc="LM") -> Generator:
+    """An LSTM language model of `seqs` (N, T) by the recipe, with its best held-out epoch's weights; `desc` names
+    its progress bar."""
     seqs = np.asarray(seqs, np.int32)
     n_val = max(1, int(round(recipe.held_out * len(seqs))))
     if len(seqs) - n_val < recipe.batch_size:
@@ -51,9 +53,11 @@ def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe()) -
     opt = adam(recipe.lr, 5.0)
     opt.build(lm.trainable_variables)
     best, weights, waited = math.inf, lm.get_weights(), 0
-    for epoch in range(recipe.max_epochs):
+    bar = tqdm(range(recipe.max_epochs), desc=desc, leave=False)
+    for epoch in bar:
         mle_epoch(lm, opt, train, recipe.batch_size, tf.constant([recipe.seed, epoch], tf.int64))
         nll = nll_test(lm, val)
+        bar.set_postfix(held_out_nll=f"{nll:.4f}")
         if nll < best:
             best, weights, waited = nll, lm.get_weights(), 0
         else:
@@ -70,17 +74,18 @@ class LMScorer:
     def __init__(self, real_train, real_test, vocab_size, start_token=0, end_token=None, recipe=Recipe()):
         self.train, self.test = np.asarray(real_train, np.int32), np.asarray(real_test, np.int32)
         self.lm_args = dict(vocab_size=vocab_size, start_token=start_token, end_token=end_token, recipe=recipe)
-        self.real_lm = train_lm(self.train, **self.lm_args)
+        self.real_lm = train_lm(self.train, **self.lm_args, desc="LM of the real training data")
 
-    def __call__(self, generated) -> dict:
+    def __call__(self, generated, name="generated") -> dict:
         """{"lm_score": quality, "reverse_lm_score": coverage} of generated (N, T); lower is better for both."""
         generated = np.asarray(generated, np.int32)
         return {"lm_score": nll_test(self.real_lm, generated),
-                "reverse_lm_score": nll_test(train_lm(generated, **self.lm_args), self.test)}
+                "reverse_lm_score": nll_test(train_lm(generated, **self.lm_args, desc=f"LM of {name}"), self.test)}
 
     def real(self, n) -> dict:
         """The real-vs-real row: the real test data's LM score, and the reverse-LM score of an LM trained on n real
         training sequences (a fixed random n of them, as many as a model generates)."""
         pick = np.random.default_rng(self.lm_args["recipe"].seed).permutation(len(self.train))[:n]
         return {"lm_score": nll_test(self.real_lm, self.test),
-                "reverse_lm_score": nll_test(train_lm(self.train[pick], **self.lm_args), self.test)}
+                "reverse_lm_score": nll_test(train_lm(self.train[pick], **self.lm_args, desc=f"LM of {n} real sequences"),
+                                              self.test)}
