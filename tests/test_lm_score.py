@@ -58,7 +58,7 @@ def test_kept_samples_get_lm_columns_in_their_table(tmp_path):
 
     from seqgan_tf.data import corpus as corpus_lib
     from seqgan_tf.experiments.corpus_experiments import add_lm_scores, real_lm_scores
-    from seqgan_tf.report.corpus_tables import SPEECH_COLUMNS, SPEECH_NOTE, table, write_table
+    from seqgan_tf.report.corpus_tables import LM_NOTE, SPEECH_COLUMNS, SPEECH_NOTE, rewrite_table, table, write_table
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(10)]
     seqs = [[words[j] for j in rng.integers(0, 10, n)] + [corpus_lib.END] * (T - n) for n in rng.integers(2, T, 600)]
@@ -80,7 +80,9 @@ def test_kept_samples_get_lm_columns_in_their_table(tmp_path):
     write_table(out, table([run], {"bleu2": 0.4, **real}, SPEECH_COLUMNS), "toy", "table3", SPEECH_NOTE, "speeches",
                 text_sep="\n")
     md = (out / "table3.md").read_text()
-    assert "| reverse-LM score |" in md and "LM score: per-token NLL" in md
+    assert "| reverse-LM score |" in md and md.count(LM_NOTE.strip()) == 1
+    rewrite_table(out, "table3")                          # what figures.py does: the same table, the note said once
+    assert (out / "table3.md").read_text() == md
     bare = {m: {"n_generated": 1, "bleu2": 0.5} for m in kept}
     write_table(out, table([{"seed": 0, "data": {}, "models": bare}], {"bleu2": 0.4}, SPEECH_COLUMNS), "toy",
                 "table3", SPEECH_NOTE, "speeches", text_sep="\n")

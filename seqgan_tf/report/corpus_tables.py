@@ -84,6 +84,7 @@ def write_table(out_dir, table, title, name="table2", note=POEM_NOTE, text_name=
     <name>.md (the main columns, the paper's numbers, `note`, and the first `examples` samples of each model from
     the first seed's directory)."""
     measured_lm = any(k in table["keys"] for k, _ in LM_COLUMNS)
+    note = note.replace(LM_NOTE, "")            # a rewritten table's note carries it already: said once, if measured
     table = {**table, "title": title, "note": note + (LM_NOTE if measured_lm else ""), "text_name": text_name,
              "examples": examples, "text_sep": text_sep}
     columns = [(k, h) for k, h in table["columns"].items() if k in table["keys"] or k not in dict(LM_COLUMNS)]
