@@ -51,6 +51,10 @@ def one_line_errors():
     sweep run that failed) exit non-zero with one line: see errors.one_line for which and with what code."""
     try:
         yield
+    except KeyboardInterrupt:         # a Ctrl-C outside a run's units of work (loading, scoring the data, tracing)
+        print("interrupted: stopped at once; each run keeps its last checkpoint (run the same command again to "
+              "resume)", file=sys.stderr)
+        sys.exit(130)
     except Exception as e:
         known = one_line(e)
         if known is None:

@@ -145,3 +145,17 @@ def test_ctrl_c_while_timing_the_projection_is_one_line(tmp_path, monkeypatch, c
     monkeypatch.setattr(run_module, "measure_rates", interrupted)
     fails(capsys, "reproduce/synthetic.py", "--preset", "smoke", "--project_time", "True", "--out", tmp_path,
           message="stopped while timing the phases for the projection", code=130)
+
+
+def test_ctrl_c_while_the_run_reads_its_data_is_one_line(tmp_path, monkeypatch, capsys):
+    """Ctrl-C outside a unit of work (here: while the run scores its real data, before training) exits 130 with one
+    line, no traceback."""
+    from conftest import fails
+    from seqgan_tf.experiments import oracle_task
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(oracle_task.OracleTask, "real_data", interrupted)
+    fails(capsys, "reproduce/synthetic.py", "--preset", "smoke", "--out", tmp_path,
+          message="interrupted: stopped at once; each run keeps its last checkpoint", code=130)
