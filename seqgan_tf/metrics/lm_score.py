@@ -86,6 +86,5 @@ class LMScorer:
         """The real-vs-real row: the real test data's LM score, and the reverse-LM score of an LM trained on n real
         training sequences (a fixed random n of them, as many as a model generates)."""
         pick = np.random.default_rng(self.lm_args["recipe"].seed).permutation(len(self.train))[:n]
-        return {"lm_score": nll_test(self.real_lm, self.test),
-                "reverse_lm_score": nll_test(train_lm(self.train[pick], **self.lm_args, desc=f"LM of {n} real sequences"),
-                                              self.test)}
+        lm = train_lm(self.train[pick], **self.lm_args, desc=f"LM of {n} real sequences")
+        return {"lm_score": nll_test(self.real_lm, self.test), "reverse_lm_score": nll_test(lm, self.test)}
