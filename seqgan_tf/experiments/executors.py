@@ -255,7 +255,7 @@ def _last_error(path):
 
 # Ray ------------------------------------------------------------------------------------------------------------
 def _on_ray(spec, threads, cwd, *after):
-    """One run as a Ray task, in a worker process of its own (max_calls=1), with `threads` TensorFlow threads and
+    """One run as a Ray task in a Ray worker process, with `threads` TensorFlow threads and
     the sweep's working directory `cwd` where this node has it; `after` are the results of the runs it starts from
     (Ray waits for them). Returns {"name", "out", "metrics"} or, for a one-line error, {"name", "code",
     "error"}; a run starting from a failed run returns {"name", "skipped"} without running."""
@@ -265,6 +265,7 @@ def _on_ray(spec, threads, cwd, *after):
     os.environ.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads),
                       TF_FORCE_GPU_ALLOW_GROWTH="true")
     runtime.configure()
+    runtime.set_threads(threads)      # a no-op in a worker that made a run of this sweep before
     if Path(cwd).is_dir():
         os.chdir(cwd)            # relative paths in the config mean what they mean where the sweep started
     Path(run.out).mkdir(parents=True, exist_ok=True)
@@ -309,8 +310,9 @@ class Ray:
 
     def _run(self, ray, runs, progress, log):
         gpus = self.gpus_per_run if ray.cluster_resources().get("GPU", 0) else 0
-        # max_calls=1: each run in a fresh worker process, so its threads (and GPU memory) are its own
-        task = ray.remote(num_cpus=self.threads, num_gpus=gpus, max_retries=self.retries, max_calls=1)(_on_ray)
+        # Ray's default reuses a CPU worker for the next run (every task of the sweep asks for the same threads, so
+        # TensorFlow's start-up is paid once per worker) and gives a GPU task a fresh process (its memory is freed)
+        task = ray.remote(num_cpus=self.threads, num_gpus=gpus, max_retries=self.retries)(_on_ray)
         state, refs, cwd = Outcomes(runs, progress, log, "running or queued"), {}, os.getcwd()
         for run in runs:      # sweep order: a run's `after` were submitted before it
             spec = {**run.to_dict(), "out": str(Path(run.out).resolve())}
