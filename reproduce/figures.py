@@ -7,7 +7,8 @@ Finds each run's metrics.json (redraws its nll_curve.png), each directory of see
 its table1.{md,csv,json} and figure2.{png,pdf}; at the `paper` preset also from runs still in progress, beside the
 released code's log) and each study's <study>.json (strategies, no_pretraining,
 rollout_ablation, precision: rewrites its .json/.csv/.md and figure from the runs beside it), each table2.json /
-table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds), each poems.json (the CNN-vs-LSTM poem pair,
+table3.json / table4.json (rebuilds Table 2 / 3 / 4 from its seeds), each methods.json (a corpus's methods
+sweep), each poems.json (the CNN-vs-LSTM poem pair,
 from its runs and Table 2's) and each temperature.json (the temperature sweep's
 crossing table and quality-diversity figure).
 """
@@ -44,6 +45,9 @@ def main(argv=None):
             for path in sorted(root.rglob(f"{name}.json")):
                 corpus_tables.rewrite_table(path.parent, name)
                 written.append(path.parent / f"{name}.md")
+        for path in sorted(root.rglob(f"{corpus_tables.METHODS_TABLE}.json")):   # a corpus's methods sweep
+            corpus_tables.rewrite_methods_table(path.parent)
+            written.append(path.parent / f"{corpus_tables.METHODS_TABLE}.md")
         for path in sorted(root.rglob("poems.json")):         # the CNN-vs-LSTM poem pair
             poem_pair.rewrite_generator_pair(path.parent)
             written.append(path.parent / "poems.md")

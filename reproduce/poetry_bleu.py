@@ -7,6 +7,7 @@ reference protocols (metrics/corpus_metrics.py:PoemMetrics), each with and witho
     python reproduce/poetry_bleu.py --source chinese-poetry [--corpus PKG.tgz|DIR]   # ~17,000 npm quatrains
     python reproduce/poetry_bleu.py --preset smoke --corpus tests/fixtures/quatrains.txt --batch_size 8 --seeds 2
     python reproduce/poetry_bleu.py --rescore           # no training: score the kept poems again, rewrite the table
+    python reproduce/poetry_bleu.py --methods controls --out runs/poetry/controls   # SeqGAN beside the controls
 
 Data (see data/README.md): a poem is its 20 characters, punctuation dropped (shi.txt punctuates every poem
 ，。，。 at the same places, so keeping it would add no information and inflate BLEU); a fixed 90/10 train/test split
@@ -24,9 +25,10 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
-                                                      scoring)
+                                                      run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
+from seqgan_tf.report.corpus_tables import (COLUMNS, POEM_NOTE, methods_runs, methods_table, table2,  # noqa: E402
+                                            write_methods_table, write_table)
 
 
 def build_parser():
@@ -36,12 +38,20 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     with cli.one_line_errors():
-        cfg = config.from_args(args)
+        cfg, methods = config.from_args(args), cli.corpus_methods(args)
         seeds = cli.seed_range(cfg, args.seeds)
         data = poetry.prepare(cfg.corpus_source, cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "poetry", cfg)
         metrics, _ = scoring("poems", data, cfg)
+        title = (f"Chinese quatrains, preset {cfg.preset} ({data.stats['train']} train / {data.stats['test']} test "
+                 f"poems, vocabulary {len(data.vocab)})")
+        if methods:
+            run_methods(cfg, methods, seeds, out, "poems", data, cli.executor(args))
+            write_methods_table(out, methods_table(methods_runs(out), metrics.real(), COLUMNS, "poetry"),
+                                f"{title}: methods from a shared pretraining", POEM_NOTE)
+            print((out / "methods.md").read_text() + f"Results in {out}/")
+            return
         if args.rescore:
             runs = rescore(out, metrics, poetry.unrender)
         else:
@@ -49,8 +59,7 @@ def main(argv=None):
         if args.lm_scores:
             runs = add_lm_scores(out, data, poetry.unrender, "poems")
         real = {**metrics.real(), **real_lm_scores(out)}
-        write_table(out, table2(runs, real), f"Chinese quatrains, preset {cfg.preset} "
-                     f"({data.stats['train']} train / {data.stats['test']} test poems, vocabulary {len(data.vocab)})")
+        write_table(out, table2(runs, real), title)
         print((out / "table2.md").read_text() + f"Results in {out}/")
 
 

@@ -6,6 +6,7 @@ two reference protocols of Table 2 (metrics/corpus_metrics.py:ProtocolMetrics).
     python reproduce/speech_bleu.py --corpus DIR_OR_FILE   # other speeches: one paragraph a line
     python reproduce/speech_bleu.py --preset smoke --corpus tests/fixtures/speeches.txt --batch_size 8 --seeds 2
     python reproduce/speech_bleu.py --rescore --out results/speeches/speech   # no training: score kept text again
+    python reproduce/speech_bleu.py --methods controls --out runs/speeches/controls   # SeqGAN beside the controls
 
 Data (seqgan_tf/data/speeches.py, data/README.md): the paragraphs of the Obama speeches corpus (found or fetched
 by seqgan_tf/data/sources.py), case-folded word and punctuation tokens, cut into sentences of 8-20 tokens padded with <eos> to
@@ -22,9 +23,10 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
-                                                      scoring)
+                                                      run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
+from seqgan_tf.report.corpus_tables import (PAPER, SPEECH_COLUMNS, SPEECH_NOTE, methods_runs,  # noqa: E402
+                                            methods_table, table, write_methods_table, write_table)
 
 
 def build_parser():
@@ -34,24 +36,31 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     with cli.one_line_errors():
-        cfg = config.from_args(args)
+        cfg, methods = config.from_args(args), cli.corpus_methods(args)
         seeds = cli.seed_range(cfg, args.seeds)
         data = speeches.prepare(cfg.corpus, args.cache, cfg.test_fraction, cfg.split_seed)
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "speeches", cfg)
         metrics, _ = scoring("speeches", data, cfg)
+        s = data.stats
+        title = (f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "
+                 f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
+                 f"vocabulary {len(data.vocab)})")
+        if methods:
+            run_methods(cfg, methods, seeds, out, "speeches", data, cli.executor(args))
+            write_methods_table(out, methods_table(methods_runs(out), metrics.real(), SPEECH_COLUMNS, "speeches"),
+                                f"{title}: methods from a shared pretraining", SPEECH_NOTE, "speeches", 3, "\n")
+            print((out / "methods.md").read_text() + f"Results in {out}/")
+            return
         if args.rescore:
             runs = rescore(out, metrics, speeches.unrender, "speeches")
         else:
             runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "speeches", data=str(data.path))).values())
         if args.lm_scores:
             runs = add_lm_scores(out, data, speeches.unrender, "speeches")
-        s = data.stats
         real = {**metrics.real(), **real_lm_scores(out)}
-        write_table(out, table(runs, real, SPEECH_COLUMNS, PAPER["speeches"], "speeches"),
-                    f"Obama speeches, preset {cfg.preset} ({s['train']} train / {s['test']} test sentences of "
-                    f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
-                    f"vocabulary {len(data.vocab)})", "table3", SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
+        write_table(out, table(runs, real, SPEECH_COLUMNS, PAPER["speeches"], "speeches"), title, "table3",
+                    SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
         print((out / "table3.md").read_text() + f"Results in {out}/")
 
 

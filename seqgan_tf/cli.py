@@ -132,8 +132,8 @@ CORPUS_FIELDS = ("vocab_size", "seq_len", "num_samples", "end_token")
 
 
 def seeds_parser(doc, preset, study, kept=None):
-    """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, and --cache;
-    with `kept` (what the runs keep, e.g. "poems"), --rescore."""
+    """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, --cache and
+    --lm_scores; with `kept` (what the runs keep, e.g. "poems"), --rescore and --methods."""
     parser = study_parser(doc, study, seeds=3, preset=preset, from_data=CORPUS_FIELDS)
     parser.add_argument("--cache", default="cache", help="prepared-data directory")
     parser.add_argument("--lm_scores", action="store_true", help="also score each seed's kept samples with the LM "
@@ -142,7 +142,21 @@ def seeds_parser(doc, preset, study, kept=None):
     if kept:
         parser.add_argument("--rescore", action="store_true",
                             help=f"no training: score the {kept} each seed kept in --out again (every protocol)")
+        parser.add_argument("--methods", help="several methods from each seed's shared MLE pretraining instead of one "
+                            "SeqGAN run per seed: 'controls' (MLE continued, SeqGAN and the five controls) or a comma "
+                            "list from seqgan_tf/methods.py; into <out>/seed<k>/<method>/, with methods.{md,csv,json}")
     return parser
+
+
+def corpus_methods(args):
+    """The methods a corpus command's --methods names (seqgan_tf/methods.py:parse), or None without it; ValueError
+    with --rescore or --lm_scores, which read a plain run's seeds."""
+    if not args.methods:
+        return None
+    if args.rescore or args.lm_scores:
+        raise ValueError("--rescore and --lm_scores score a plain run's seeds (seed<k>/); not with --methods")
+    from .methods import parse
+    return parse(args.methods)
 
 
 def pick(text, choices, what):

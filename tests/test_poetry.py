@@ -12,6 +12,7 @@ from seqgan_tf.data import corpus, poetry
 from seqgan_tf.metrics.stats import welch
 from seqgan_tf.metrics.bleu import ReferenceBLEU
 from seqgan_tf.metrics.corpus_metrics import real_data_metrics, text_metrics
+from seqgan_tf.report import corpus_tables
 from seqgan_tf.report.corpus_tables import table2
 
 SCRIPT = ROOT / "reproduce" / "poetry_bleu.py"
@@ -193,6 +194,46 @@ def test_table2_aggregates_seeds():
     assert rows["p (seqgan vs mle)"]["nll_test"] == 1.0 and "epoch" not in rows["mle"]    # identical, no spread
 
 
+def _write_methods_runs(out, values):
+    """A corpus methods sweep's metrics.json files ({"pretrain" or method: [bleu2 of each seed]}; the pretraining's
+    value is its MLE model's, a method's its final G's) and one kept poem per model."""
+    for name, xs in values.items():
+        for s, x in enumerate(xs):
+            d = out / f"seed{s}" / name
+            d.mkdir(parents=True)
+            model = {"epoch": 4, "n_generated": 3, "bleu2": x, "nll_test": 5.0}
+            (d / "metrics.json").write_text(json.dumps({"seed": s, "data": {"test": 3}, "experiment": "corpus",
+                                                        "models": {"mle": model, "seqgan": model}}))
+            for kept in ("mle", "seqgan"):
+                (d / f"{kept}_poems.txt").write_text(f"{name}{s}\n")
+
+
+def test_methods_table_rows_p_values_and_rewrite(tmp_path):
+    """A corpus methods sweep's table: the pretraining's G as the MLE row, each method's final G (methods.py order),
+    mean ± std over seeds, Welch p over seeds against SeqGAN; figures.py rebuilds it from the runs; Table 1 is not
+    written from a corpus's runs."""
+    values = {"pretrain": [0.60, 0.62], "frozen_d": [0.65, 0.64], "seqgan": [0.70, 0.73], "mle": [0.61, 0.60]}
+    _write_methods_runs(tmp_path, values)
+    table = corpus_tables.methods_table(corpus_tables.methods_runs(tmp_path), {"bleu2": 0.75}, corpus_tables.COLUMNS)
+    assert [r["model"] for r in table["rows"]] == ["real", "pretrain", "mle", "seqgan", "frozen_d"]
+    rows = {r["model"]: r for r in table["rows"] + table["p_rows"]}
+    assert rows["real"]["bleu2"] == 0.75 and rows["real"]["nll_test"] is None
+    assert rows["frozen_d"]["bleu2"] == pytest.approx(0.645) and rows["frozen_d"]["seeds"] == "0 1"
+    assert rows["seqgan"]["bleu2_std"] == pytest.approx(np.std([0.70, 0.73], ddof=1))
+    assert [r["model"] for r in table["p_rows"]] == ["p (pretrain vs seqgan)", "p (mle vs seqgan)",
+                                                     "p (frozen_d vs seqgan)"]
+    assert rows["p (frozen_d vs seqgan)"]["bleu2"] == welch([0.70, 0.73], [0.65, 0.64])["p"]
+    assert rows["p (frozen_d vs seqgan)"]["nll_test"] == 1.0           # equal values, no spread: p = 1
+    corpus_tables.write_methods_table(tmp_path, table, "poems", "Note.")
+    md = (tmp_path / "methods.md").read_text(encoding="utf-8")
+    assert "| MLE (end of pretraining) | 0 1 | 0.6100 ± 0.0141 |" in md and "| Control: frozen D | 0 1 |" in md
+    assert "MLE continued through the rounds (seed 0):" in md and "frozen_d0" in md and "pretrain0" in md
+    (tmp_path / "methods.md").unlink()
+    main("reproduce/figures.py", "--results", tmp_path)
+    assert (tmp_path / "methods.md").read_text(encoding="utf-8") == md
+    assert not (tmp_path / "table1.md").exists()
+
+
 # -- the script ----------------------------------------------------------------------------------------------
 SMOKE = ["--preset", "smoke", "--corpus", FIXTURE, "--batch_size", "8", "--seeds", "2"]
 
@@ -201,6 +242,32 @@ SMOKE = ["--preset", "smoke", "--corpus", FIXTURE, "--batch_size", "8", "--seeds
 def poetry_script(tmp):
     """The poetry script on the fixture's 26 quatrains: (tmp dir, CompletedProcess)."""
     return tmp, run_script(SCRIPT, *SMOKE, "--out", tmp / "out", "--cache", tmp / "cache")
+
+
+@ahead.job("test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run")
+def poetry_methods_script(tmp):
+    """The poetry script with --methods, seed 0 of poetry_script's runs: (tmp dir, CompletedProcess)."""
+    return tmp, run_script(SCRIPT, *SMOKE[:-1], "1", "--methods", "seqgan,constant_reward", "--out", tmp / "out",
+                           "--cache", tmp / "cache")
+
+
+def test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run(capsys):
+    """--methods on the poems (a fresh process, as the plain script's): each seed's MLE pretraining once, each method
+    from it; the SeqGAN method's G is exactly the plain run's; --rescore with --methods is a one-line error."""
+    (tmp_path, r), (plain, _) = ahead.result(poetry_methods_script), ahead.result(poetry_script)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = tmp_path / "out"
+    assert sorted(p.name for p in (out / "seed0").iterdir()) == ["constant_reward", "pretrain", "seqgan"]
+    models = json.loads((plain / "out" / "seed0" / "metrics.json").read_text())["models"]
+    rows = {r["model"]: r for r in json.loads((out / "methods.json").read_text())["rows"]}
+    for key in ("bleu2", "bleu2_train", "self_bleu2", "nll_test"):
+        assert rows["pretrain"][key] == models["mle"][key] and rows["seqgan"][key] == models["seqgan"][key], key
+    assert rows["constant_reward"]["nll_test"] != rows["seqgan"]["nll_test"]
+    assert (out / "seed0" / "seqgan" / "seqgan_poems.txt").read_text() == (
+        plain / "out" / "seed0" / "seqgan_poems.txt").read_text()
+    assert "| Control: constant reward Q = 2 | 0 |" in (out / "methods.md").read_text(encoding="utf-8")
+    fails(capsys, SCRIPT, *SMOKE, "--methods", "seqgan", "--rescore", "--out", out,
+          message="--rescore and --lm_scores score a plain run's seeds")
 
 
 def test_smoke_script_writes_table_and_poems():

@@ -22,7 +22,8 @@ from ..metrics.bleu import ReferenceBLEU
 from ..metrics.corpus_metrics import text_metrics
 from ..metrics.nll import nll_test, sample_many
 from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_json, write_samples
-from .sweep import finished_run
+from .executors import Sequential
+from .sweep import finished_run, settings_graph
 from ..train.run import eval_seed, run
 
 
@@ -59,6 +60,18 @@ def scoring(kind, data, cfg):
     if kind == "tunes":
         return MusicMetrics(data.test), " ".join
     raise ValueError(f"unknown corpus experiment {kind!r}; choose poems, speeches or tunes")
+
+
+def run_methods(cfg, names, seeds, out, kind, data, executor=None):
+    """Each method of `names` (seqgan_tf/methods.py: SeqGAN, the controls, ...) trained on the corpus from each
+    seed's shared MLE and D pretraining (out/seed<k>/pretrain, whose G is the MLE row) into out/seed<k>/<method>, the
+    G after its rounds kept and scored as a plain run's "seqgan" model. Returns {"pretrain" or method: [metrics of
+    each seed]}; report/corpus_tables.py:write_methods_table makes the table."""
+    from ..methods import METHODS
+    runs = settings_graph(cfg, {n: METHODS[n].config(n) for n in names}, seeds, out, task=kind,
+                          data=str(data.path))
+    results = (executor or Sequential())(runs)
+    return {name: [results[f"seed{s}/{name}"] for s in seeds] for name in ("pretrain", *names)}
 
 
 class CorpusTask:

@@ -24,14 +24,15 @@ def pretrain_config(cfg, with_d=False):
                                **method_fields)
 
 
-def settings_graph(cfg, settings, seeds, root, shared="mle", mle_from=None) -> list:
+def settings_graph(cfg, settings, seeds, root, shared="mle", mle_from=None, task="oracle", **task_args) -> list:
     """The runs of each setting {name: config overrides} for each seed, into root/seed<k>/<name>, as a list of
     executors.Run in the order a sequential sweep makes them. shared="mle" (or "mle+d"): each seed's MLE pretraining
     (plus D pretraining) is one run, root/seed<k>/pretrain, that every setting of the seed starts from (so it may
     override only ADVERSARIAL and METHOD fields, and D fields for "mle"); shared=None: every setting runs from
     scratch. mle_from: a directory of the same seeds' finished MLE pretrainings (<mle_from>/seed<k>/pretrain, e.g.
     Table 1's) that each seed's shared pretraining continues from instead of repeating it -- the same run, as a run
-    resumed from its checkpoint is."""
+    resumed from its checkpoint is. task, task_args: what the runs train on (executors.build_task; a corpus:
+    task="poems", data=<its prepared directory>)."""
     if shared not in ("mle", "mle+d", None):
         raise ValueError(f"shared must be 'mle', 'mle+d' or None, got {shared!r}")
     if mle_from and not shared:
@@ -46,11 +47,12 @@ def settings_graph(cfg, settings, seeds, root, shared="mle", mle_from=None) -> l
                                         f"(results/ keeps none); make one first: `python reproduce/synthetic.py "
                                         f"--methods mle --seed {seed}` (into runs/synthetic/quick/)")
             pre = Run("pretrain", pretrain_config(seed_cfg, shared == "mle+d"), str(root / f"seed{seed}" / "pretrain"),
-                      init_from=src and str(src))
+                      init_from=src and str(src), task=task, task_args=task_args)
             runs.append(pre)
         for name, overrides in settings.items():
             runs.append(Run(name, config_lib.replace(seed_cfg, **overrides), str(root / f"seed{seed}" / name),
-                            init_from=pre and pre.out, after=(pre.name,) if pre else ()))
+                            init_from=pre and pre.out, after=(pre.name,) if pre else (), task=task,
+                            task_args=task_args))
     return runs
 
 

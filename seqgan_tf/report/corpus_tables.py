@@ -3,8 +3,11 @@ of SeqGAN vs MLE, the real-data row, sample texts. `rewrite_table` rebuilds a ta
 LSTM pair on the poems is in report/poem_pair.py."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from ..methods import METHODS
 from ..metrics.stats import mean_std, welch
 from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_csv, write_json
 from .fmt import cell
@@ -120,3 +123,96 @@ def rewrite_table(out_dir, name="table2"):
     write_table(out_dir, table(runs, real, list(old["columns"].items()), old.get("paper"), old.get("experiment")),
                 title, name, old.get("note", POEM_NOTE), old.get("text_name", "poems"), old.get("examples", 3),
                 old.get("text_sep", "\n\n"))
+
+
+# -- a corpus sweep of several methods (poetry_bleu.py / speech_bleu.py / music.py --methods) ---------------------
+METHODS_TABLE = "methods"        # <out>/methods.{md,csv,json}
+PRETRAINED = "pretrain"          # the row of each seed's shared pretraining: MLE at the end of pretraining
+
+
+def methods_runs(out_dir) -> dict:
+    """{"pretrain" or method: {seed: metrics.json}} of the finished runs of a corpus methods sweep under out_dir."""
+    runs = {}
+    for path in sorted(Path(out_dir).glob("seed*/*/metrics.json")):
+        if path.parent.name == PRETRAINED or path.parent.name in METHODS:
+            m = read_json(path)
+            runs.setdefault(path.parent.name, {})[m["seed"]] = m
+    return runs
+
+
+def _label(name):
+    if name == PRETRAINED:
+        return "MLE (end of pretraining)"
+    return "MLE continued through the rounds" if name == "mle" else METHODS[name].label
+
+
+def methods_table(runs, real, columns, experiment=None):
+    """Rows: the real data, MLE at the end of pretraining, then each method's G after its rounds (methods.py order):
+    mean ± std over seeds. p rows: for each row but SeqGAN's, the two-sided Welch p over seeds against SeqGAN, per
+    metric (seeds are the replicates)."""
+    if PRETRAINED not in runs:
+        raise FileNotFoundError("no finished shared pretraining (seed<k>/pretrain/metrics.json) to build the table on")
+    names = [PRETRAINED, *(n for n in METHODS if n in runs)]
+    values = {n: {s: m["models"]["mle" if n == PRETRAINED else "seqgan"] for s, m in sorted(runs[n].items())}
+              for n in names}
+    first = next(iter(values[PRETRAINED].values()))
+    measured = [k for k in first if k not in ("epoch", "n_generated")]
+    keys = [k for k, _ in columns if k in measured] + [k for k in measured if k not in dict(columns)]
+    rows = [{"model": "real", "label": "real data", "seeds": "", **{k: real.get(k) for k in keys}}]
+    for n in names:
+        row = {"model": n, "label": _label(n), "seeds": " ".join(map(str, values[n]))}
+        for k in keys:
+            row[k], row[f"{k}_std"] = mean_std([v[k] for v in values[n].values()])
+        rows.append(row)
+    p_rows = []
+    for n in (n for n in names if n != "seqgan" and "seqgan" in values):
+        row = {"model": f"p ({n} vs seqgan)", "label": f"p: {_label(n)} vs SeqGAN", "seeds": ""}
+        for k in keys:
+            a, b = [v[k] for v in values["seqgan"].values()], [v[k] for v in values[n].values()]
+            p = None if None in a + b else welch(a, b)["p"]
+            row[k] = None if p is None or np.isnan(p) else p
+        p_rows.append(row)
+    return {"rows": rows, "p_rows": p_rows, "keys": keys, "columns": dict(columns), "experiment": experiment,
+            "data": next(iter(runs[PRETRAINED].values()))["data"]}
+
+
+def write_methods_table(out_dir, table, title, note, text_name="poems", examples=2, text_sep="\n\n"):
+    """methods.json (everything, and what rewrite_methods_table needs), methods.csv (every row and metric),
+    methods.md (the main columns, the p rows, `note`, and `examples` samples of each row from the first seed)."""
+    out_dir = Path(out_dir)
+    table = {**table, "title": title, "note": note, "text_name": text_name, "examples": examples,
+             "text_sep": text_sep}
+    columns = [(k, h) for k, h in table["columns"].items() if k in table["keys"]]
+    write_json(out_dir / f"{METHODS_TABLE}.json", table)
+    write_csv(out_dir / f"{METHODS_TABLE}.csv", table["rows"] + table["p_rows"],
+              ["model", "label", "seeds", *(c for k in table["keys"] for c in (k, f"{k}_std"))])
+    head = ["| row | seeds | " + " | ".join(h for _, h in columns) + " |", "|---" * (len(columns) + 2) + "|"]
+    lines = [f"# {title}", "", *head]
+    lines += [f"| {r['label']} | {r['seeds'] or '—'} | " + " | ".join(cell(r, k) for k, _ in columns) + " |"
+              for r in table["rows"]]
+    lines += ["", "Two-sided Welch p over seeds against SeqGAN:", "", *head]
+    lines += [f"| {r['label'].removeprefix('p: ')} | | " + " | ".join(cell(r, k) for k, _ in columns) + " |"
+              for r in table["p_rows"]]
+    lines += ["", f"Mean ± std over seeds. Each seed's MLE pretraining is shared: every method starts from the G "
+              f"of the row 'MLE (end of pretraining)' (seed<k>/pretrain) and runs its rounds into seed<k>/<method>; "
+              f"its G after the rounds is scored here (kept as seqgan_{text_name}.txt there). {note} "
+              f"Every metric in {METHODS_TABLE}.csv / {METHODS_TABLE}.json."]
+    runs = methods_runs(out_dir)
+    for r in table["rows"][1:]:
+        seed = min(runs.get(r["model"], {}), default=None)
+        if seed is None:
+            continue
+        model = "mle" if r["model"] == PRETRAINED else "seqgan"
+        samples = read_samples(out_dir / f"seed{seed}" / r["model"], model, text_name, text_sep)[:examples]
+        lines += ["", f"{r['label']} (seed {seed}):", "", "```", *text_sep.join(samples).split("\n"), "```"]
+    atomic_write(out_dir / f"{METHODS_TABLE}.md", "\n".join(lines) + "\n")
+
+
+def rewrite_methods_table(out_dir):
+    """Rebuild methods.{md,csv,json} from the runs under out_dir and what the existing methods.json keeps (the
+    real row, columns, title, note): no training, no data."""
+    old = read_json(Path(out_dir) / f"{METHODS_TABLE}.json")
+    real = next(r for r in old["rows"] if r["model"] == "real")
+    write_methods_table(out_dir, methods_table(methods_runs(out_dir), real, list(old["columns"].items()),
+                                               old.get("experiment")),
+                        old["title"], old["note"], old["text_name"], old["examples"], old["text_sep"])

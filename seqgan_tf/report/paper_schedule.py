@@ -25,8 +25,9 @@ ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at th
 
 
 def is_paper_schedule(root):
-    """Whether root holds runs of the `paper` preset (a finished shared pretraining of some seed)."""
-    return any(read_json(p)["preset"] == "paper" for p in Path(root).glob("seed*/pretrain/metrics.json"))
+    """Whether root holds synthetic runs of the `paper` preset (a finished shared pretraining of some seed)."""
+    return any((m := read_json(p)).get("experiment") == "synthetic" and m["preset"] == "paper"
+               for p in Path(root).glob("seed*/pretrain/metrics.json"))
 
 
 def curve(run_dir, pretrain_epochs):

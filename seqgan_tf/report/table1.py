@@ -27,12 +27,14 @@ PAPER = {"random": 10.310, "random_1": 10.310, **{name: m.paper for name, m in M
 
 
 def collect(root):
-    """{row: {seed: metrics}} of every finished run of a methods-table row under root (no entry for rows never run)."""
+    """{row: {seed: metrics}} of every finished synthetic run of a methods-table row under root (no entry for rows
+    never run; a corpus's methods sweep has the same layout and is not Table 1)."""
     runs = {}
     for path in sorted(Path(root).glob("seed*/*/metrics.json")):
         if path.parent.name in METHODS:
             m = read_json(path)
-            runs.setdefault(path.parent.name, {})[m["seed"]] = m
+            if m.get("experiment") == "synthetic":
+                runs.setdefault(path.parent.name, {})[m["seed"]] = m
     return runs
 
 
