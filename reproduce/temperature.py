@@ -4,6 +4,7 @@
     python reproduce/temperature.py --runs runs/synthetic/quick --alphas 0.5,1,2 --out /tmp/t
     python reproduce/temperature.py --poems runs/poetry/poetry       # the poetry runs (BLEU-2, protocol (a))
     python reproduce/temperature.py --speeches runs/speeches/speech  # the speech runs (BLEU-3, protocol (a))
+    python reproduce/temperature.py --poems runs/poetry/controls     # a --methods sweep: MLE and every method
 
 Reads the generators the runs kept (their checkpoints and best-NLL-valid weights, which results/ does not hold:
 make the runs first, e.g. `python reproduce/synthetic.py --methods mle,seqgan --seeds 5`), samples each at every
@@ -53,7 +54,7 @@ def corpus(kind, root, alphas, cache, seeds=None):
     from seqgan_tf.metrics.bleu import ReferenceBLEU
     from seqgan_tf.metrics.corpus_metrics import text_metrics
     dirs = seed_dirs(root, seeds, kind)
-    cfgs = [sweep.run_config(d) for d in dirs]
+    cfgs = [sweep.corpus_run_config(d) for d in dirs]
     c = cfgs[0]
     if kind == "poems":
         data = poetry.prepare(c.corpus_source, c.corpus, cache, c.test_fraction, c.split_seed)

@@ -268,6 +268,16 @@ def test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run(capsys
     assert "| Control: constant reward Q = 2 | 0 |" in (out / "methods.md").read_text(encoding="utf-8")
     fails(capsys, SCRIPT, *SMOKE, "--methods", "seqgan", "--rescore", "--out", out,
           message="--rescore and --lm_scores score a plain run's seeds")
+    # the temperature sweep of the sweep's directory: MLE and each method, at α = 1 as each was scored
+    main("reproduce/temperature.py", "--poems", out, "--alphas", "1", "--cache", tmp_path / "cache",
+         "--out", tmp_path / "t")
+    swept = {r["model"]: r for r in json.loads((tmp_path / "t" / "temperature.json").read_text())["runs"]}
+    assert list(swept) == ["mle", "seqgan", "constant_reward"]
+    assert swept["constant_reward"]["label"] == "Control: constant reward Q = 2"
+    for name, row in (("mle", "pretrain"), ("seqgan", "seqgan"), ("constant_reward", "constant_reward")):
+        at_one = swept[name]["points"][0]
+        assert at_one["bleu2"] == pytest.approx(rows[row]["bleu2"]), name
+        assert at_one["nll_test"] == pytest.approx(rows[row]["nll_test"], abs=1e-5), name
 
 
 def test_smoke_script_writes_table_and_poems():

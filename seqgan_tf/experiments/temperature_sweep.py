@@ -188,11 +188,30 @@ def corpus_scorer(data, metrics, n, seed):
 
 
 def corpus_models(run_dir, cfg):
-    """(name, generator, epoch) of the two generators a corpus run keeps (experiments/corpus_experiments.py `keep_model`)."""
+    """(name, generator, epoch) of the generators a corpus run keeps (experiments/corpus_experiments.py `keep_model`):
+    a plain run's MLE and SeqGAN; in a seed directory of a methods sweep (`--methods`), the shared pretraining's MLE
+    and each method's G after its rounds."""
+    from ..methods import METHODS
     run_dir = Path(run_dir)
-    models = read_json(run_dir / "metrics.json")["models"]
-    for name in CORPUS_MODELS:
-        yield name, weights_generator(run_dir / f"{name}_generator.weights.h5", cfg), models[name]["epoch"]
+    if (run_dir / "pretrain").is_dir():              # a methods sweep's seed<k>/
+        kept = [("mle", run_dir / "pretrain", "mle")] + [(n, run_dir / n, "seqgan") for n in METHODS
+                                                          if (run_dir / n / "metrics.json").is_file()]
+    else:
+        kept = [(name, run_dir, name) for name in CORPUS_MODELS]
+    for name, where, model in kept:
+        epoch = read_json(where / "metrics.json")["models"][model]["epoch"]
+        yield name, weights_generator(where / f"{model}_generator.weights.h5", cfg), epoch
+
+
+def corpus_label(name):
+    from ..methods import METHODS
+    return CORPUS_MODELS.get(name) or METHODS[name].label
+
+
+def corpus_run_config(run_dir):
+    """The Config of a corpus seed directory's runs (a methods sweep's: its shared pretraining's)."""
+    run_dir = Path(run_dir)
+    return run_config(run_dir / "pretrain" if (run_dir / "pretrain").is_dir() else run_dir)
 
 
 def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", quality="bleu2",
@@ -207,7 +226,7 @@ def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", q
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name}: {quality} {points[0][quality]:.3f} (α {alphas[0]}) -> "
                 f"{points[-1][quality]:.3f} (α {alphas[-1]})")
-            runs.append({"seed": cfg.seed, "model": name, "label": CORPUS_MODELS[name], "epoch": epoch,
+            runs.append({"seed": cfg.seed, "model": name, "label": corpus_label(name), "epoch": epoch,
                          "points": points})
     return {"dataset": dataset, "alphas": list(alphas), "quality": quality, "diversity": "nll_test",
             "extra_diversity": ["self_bleu2"], "runs": runs, "real": []}
