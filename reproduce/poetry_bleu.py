@@ -27,8 +27,7 @@ from seqgan_tf.data import poetry  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
                                                       run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import (COLUMNS, POEM_NOTE, methods_runs, methods_table, table2,  # noqa: E402
-                                            write_methods_table, write_table)
+from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
 
 
 def build_parser():
@@ -47,10 +46,8 @@ def main(argv=None):
         title = (f"Chinese quatrains, preset {cfg.preset} ({data.stats['train']} train / {data.stats['test']} test "
                  f"poems, vocabulary {len(data.vocab)})")
         if methods:
-            run_methods(cfg, methods, seeds, out, "poems", data, cli.executor(args))
-            write_methods_table(out, methods_table(methods_runs(out), metrics.real(), COLUMNS, "poetry"),
-                                f"{title}: methods from a shared pretraining", POEM_NOTE)
-            print((out / "methods.md").read_text() + f"Results in {out}/")
+            print(run_methods(cfg, methods, seeds, out, "poems", data, metrics.real(), title, cli.executor(args))
+                  + f"Results in {out}/")
             return
         if args.rescore:
             runs = rescore(out, metrics, poetry.unrender)

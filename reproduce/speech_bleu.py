@@ -25,8 +25,7 @@ from seqgan_tf.data import speeches  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
                                                       run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import (PAPER, SPEECH_COLUMNS, SPEECH_NOTE, methods_runs,  # noqa: E402
-                                            methods_table, table, write_methods_table, write_table)
+from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
 
 
 def build_parser():
@@ -47,10 +46,8 @@ def main(argv=None):
                  f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
                  f"vocabulary {len(data.vocab)})")
         if methods:
-            run_methods(cfg, methods, seeds, out, "speeches", data, cli.executor(args))
-            write_methods_table(out, methods_table(methods_runs(out), metrics.real(), SPEECH_COLUMNS, "speeches"),
-                                f"{title}: methods from a shared pretraining", SPEECH_NOTE, "speeches", 3, "\n")
-            print((out / "methods.md").read_text() + f"Results in {out}/")
+            print(run_methods(cfg, methods, seeds, out, "speeches", data, metrics.real(), title, cli.executor(args))
+                  + f"Results in {out}/")
             return
         if args.rescore:
             runs = rescore(out, metrics, speeches.unrender, "speeches")

@@ -128,6 +128,9 @@ def rewrite_table(out_dir, name="table2"):
 # -- a corpus sweep of several methods (poetry_bleu.py / speech_bleu.py / music.py --methods) ---------------------
 METHODS_TABLE = "methods"        # <out>/methods.{md,csv,json}
 PRETRAINED = "pretrain"          # the row of each seed's shared pretraining: MLE at the end of pretraining
+# Per corpus kind: (columns, note, experiment, samples shown per row, how kept samples are separated)
+METHODS_LAYOUT = {"poems": (COLUMNS, POEM_NOTE, "poetry", 2, "\n\n"),
+                  "speeches": (SPEECH_COLUMNS, SPEECH_NOTE, "speeches", 3, "\n")}
 
 
 def methods_runs(out_dir) -> dict:
