@@ -125,7 +125,7 @@ def rewrite_table(out_dir, name="table2"):
                 old.get("text_sep", "\n\n"))
 
 
-# -- a corpus sweep of several methods (poetry_bleu.py / speech_bleu.py / music.py --methods) ---------------------
+# -- a corpus sweep of several methods (poetry_bleu.py / speech_bleu.py --methods) --------------------------------
 METHODS_TABLE = "methods"        # <out>/methods.{md,csv,json}
 PRETRAINED = "pretrain"          # the row of each seed's shared pretraining: MLE at the end of pretraining
 # Per corpus kind: (columns, note, experiment, samples shown per row, how kept samples are separated)
@@ -193,9 +193,10 @@ def write_methods_table(out_dir, table, title, note, text_name="poems", examples
     lines = [f"# {title}", "", *head]
     lines += [f"| {r['label']} | {r['seeds'] or '—'} | " + " | ".join(cell(r, k) for k, _ in columns) + " |"
               for r in table["rows"]]
-    lines += ["", "Two-sided Welch p over seeds against SeqGAN:", "", *head]
-    lines += [f"| {r['label'].removeprefix('p: ')} | | " + " | ".join(cell(r, k) for k, _ in columns) + " |"
-              for r in table["p_rows"]]
+    if table["p_rows"]:
+        lines += ["", "Two-sided Welch p over seeds against SeqGAN:", "", *head]
+        lines += [f"| {r['label'].removeprefix('p: ')} | | " + " | ".join(cell(r, k) for k, _ in columns) + " |"
+                  for r in table["p_rows"]]
     lines += ["", f"Mean ± std over seeds. Each seed's MLE pretraining is shared: every method starts from the G "
               f"of the row 'MLE (end of pretraining)' (seed<k>/pretrain) and runs its rounds into seed<k>/<method>; "
               f"its G after the rounds is scored here (kept as seqgan_{text_name}.txt there). {note} "
