@@ -27,7 +27,7 @@ from seqgan_tf.data import poetry  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
                                                       run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import table2, write_table  # noqa: E402
+from seqgan_tf.report.corpus_tables import table2, write_methods, write_table  # noqa: E402
 
 
 def build_parser():
@@ -46,8 +46,8 @@ def main(argv=None):
         title = (f"Chinese quatrains, preset {cfg.preset} ({data.stats['train']} train / {data.stats['test']} test "
                  f"poems, vocabulary {len(data.vocab)})")
         if methods:
-            print(run_methods(cfg, methods, seeds, out, "poems", data, metrics.real(), title, cli.executor(args))
-                  + f"Results in {out}/")
+            run_methods(cfg, methods, seeds, out, "poems", data, cli.executor(args))
+            print(write_methods(out, "poems", metrics.real(), title) + f"Results in {out}/")
             return
         if args.rescore:
             runs = rescore(out, metrics, poetry.unrender)

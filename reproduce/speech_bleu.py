@@ -25,7 +25,8 @@ from seqgan_tf.data import speeches  # noqa: E402
 from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
                                                       run_methods, scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
-from seqgan_tf.report.corpus_tables import PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_table  # noqa: E402
+from seqgan_tf.report.corpus_tables import (PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_methods,  # noqa: E402
+                                            write_table)
 
 
 def build_parser():
@@ -46,8 +47,8 @@ def main(argv=None):
                  f"{speeches.MIN_TOKENS}-{speeches.MAX_TOKENS} tokens from {s['paragraphs']} paragraphs, "
                  f"vocabulary {len(data.vocab)})")
         if methods:
-            print(run_methods(cfg, methods, seeds, out, "speeches", data, metrics.real(), title, cli.executor(args))
-                  + f"Results in {out}/")
+            run_methods(cfg, methods, seeds, out, "speeches", data, cli.executor(args))
+            print(write_methods(out, "speeches", metrics.real(), title) + f"Results in {out}/")
             return
         if args.rescore:
             runs = rescore(out, metrics, speeches.unrender, "speeches")

@@ -62,20 +62,15 @@ def scoring(kind, data, cfg):
     raise ValueError(f"unknown corpus experiment {kind!r}; choose poems, speeches or tunes")
 
 
-def run_methods(cfg, names, seeds, out, kind, data, real, title, executor=None):
+def run_methods(cfg, names, seeds, out, kind, data, executor=None):
     """Each method of `names` (seqgan_tf/methods.py: SeqGAN, the controls, ...) trained on the corpus from each
     seed's shared MLE pretraining (out/seed<k>/pretrain, whose G is the MLE row) into out/seed<k>/<method>, the G
-    after its rounds kept and scored as a plain run's "seqgan" model; then out/methods.{md,csv,json}
-    (report/corpus_tables.py, `real`: the real row) titled `title`. Returns the table's markdown."""
+    after its rounds kept and scored as a plain run's "seqgan" model (report/corpus_tables.py:write_methods makes
+    the table)."""
     from ..methods import METHODS
-    from ..report import corpus_tables as tables
     runs = settings_graph(cfg, {n: METHODS[n].config(n) for n in names}, seeds, out, task=kind,
                           data=str(data.path))
     (executor or Sequential())(runs)
-    columns, note, experiment, examples, sep = tables.METHODS_LAYOUT[kind]
-    tables.write_methods_table(out, tables.methods_table(tables.methods_runs(out), real, columns, experiment),
-                               f"{title}: methods from a shared pretraining", note, KINDS[kind][1], examples, sep)
-    return (Path(out) / f"{tables.METHODS_TABLE}.md").read_text(encoding="utf-8")
 
 
 class CorpusTask:

@@ -212,6 +212,15 @@ def write_methods_table(out_dir, table, title, note, text_name="poems", examples
     atomic_write(out_dir / f"{METHODS_TABLE}.md", "\n".join(lines) + "\n")
 
 
+def write_methods(out_dir, kind, real, title) -> str:
+    """methods.{md,csv,json} of the corpus methods sweep in out_dir (experiments/corpus_experiments.py:run_methods)
+    on corpus `kind` ("poems", "speeches"), `real` the real row; returns the markdown."""
+    columns, note, experiment, examples, sep = METHODS_LAYOUT[kind]
+    write_methods_table(out_dir, methods_table(methods_runs(out_dir), real, columns, experiment),
+                        f"{title}: methods from a shared pretraining", note, kind, examples, sep)
+    return (Path(out_dir) / f"{METHODS_TABLE}.md").read_text(encoding="utf-8")
+
+
 def rewrite_methods_table(out_dir):
     """Rebuild methods.{md,csv,json} from the runs under out_dir and what the existing methods.json keeps (the
     real row, columns, title, note): no training, no data."""

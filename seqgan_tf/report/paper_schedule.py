@@ -26,7 +26,7 @@ ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at th
 
 def is_paper_schedule(root):
     """Whether root holds synthetic runs of the `paper` preset (a finished shared pretraining of some seed)."""
-    return any((m := read_json(p)).get("experiment") == "synthetic" and m["preset"] == "paper"
+    return any((m := read_json(p)).get("experiment", "synthetic") == "synthetic" and m["preset"] == "paper"
                for p in Path(root).glob("seed*/pretrain/metrics.json"))
 
 

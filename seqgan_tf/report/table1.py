@@ -33,7 +33,7 @@ def collect(root):
     for path in sorted(Path(root).glob("seed*/*/metrics.json")):
         if path.parent.name in METHODS:
             m = read_json(path)
-            if m.get("experiment") == "synthetic":
+            if m.get("experiment", "synthetic") == "synthetic":
                 runs.setdefault(path.parent.name, {})[m["seed"]] = m
     return runs
 
