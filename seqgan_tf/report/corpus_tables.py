@@ -143,6 +143,11 @@ def methods_runs(out_dir) -> dict:
     return runs
 
 
+def _kept(name):
+    """The model a run of the sweep keeps for its row: the pretraining's MLE G, a method's G after its rounds."""
+    return "mle" if name == PRETRAINED else "seqgan"
+
+
 def _label(name):
     if name == PRETRAINED:
         return "MLE (end of pretraining)"
@@ -156,7 +161,7 @@ def methods_table(runs, real, columns, experiment=None):
     if PRETRAINED not in runs:
         raise FileNotFoundError("no finished shared pretraining (seed<k>/pretrain/metrics.json) to build the table on")
     names = [PRETRAINED, *(n for n in METHODS if n in runs)]
-    values = {n: {s: m["models"]["mle" if n == PRETRAINED else "seqgan"] for s, m in sorted(runs[n].items())}
+    values = {n: {s: m["models"][_kept(n)] for s, m in sorted(runs[n].items())}
               for n in names}
     first = next(iter(values[PRETRAINED].values()))
     measured = [k for k in first if k not in ("epoch", "n_generated")]
@@ -201,13 +206,9 @@ def write_methods_table(out_dir, table, title, note, text_name="poems", examples
               f"of the row 'MLE (end of pretraining)' (seed<k>/pretrain) and runs its rounds into seed<k>/<method>; "
               f"its G after the rounds is scored here (kept as seqgan_{text_name}.txt there). {note} "
               f"Every metric in {METHODS_TABLE}.csv / {METHODS_TABLE}.json."]
-    runs = methods_runs(out_dir)
-    for r in table["rows"][1:]:
-        seed = min(runs.get(r["model"], {}), default=None)
-        if seed is None:
-            continue
-        model = "mle" if r["model"] == PRETRAINED else "seqgan"
-        samples = read_samples(out_dir / f"seed{seed}" / r["model"], model, text_name, text_sep)[:examples]
+    for r in table["rows"][1:]:             # the first seed of each row (its seeds, in order)
+        seed = r["seeds"].split()[0]
+        samples = read_samples(out_dir / f"seed{seed}" / r["model"], _kept(r["model"]), text_name, text_sep)[:examples]
         lines += ["", f"{r['label']} (seed {seed}):", "", "```", *text_sep.join(samples).split("\n"), "```"]
     atomic_write(out_dir / f"{METHODS_TABLE}.md", "\n".join(lines) + "\n")
 
