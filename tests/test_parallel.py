@@ -170,3 +170,29 @@ def test_a_run_that_retrying_cannot_fix_fails_the_sweep_in_one_line(tmp_path, ca
     with pytest.raises(SystemExit) as exit_info, cli.one_line_errors():
         raise e.value
     assert exit_info.value.code == 2 and capsys.readouterr().err == f"error: {e.value}\n"
+
+
+def test_sweep_benchmark_reads_each_run_and_refuses_one_worker(reference, capsys):
+    """bench/sweep.py's table, built from a sweep's directory: every run with its final NLL-oracle, the seconds of
+    its own phases (a row's run does not count its seed's shared pretraining) and the threads it used; a parallel
+    sweep needs two workers at least."""
+    from bench import sweep
+    runs = sweep.collect(reference)
+    assert sorted(runs) == sorted(RUNS)
+    for name, r in runs.items():
+        m = json.loads((reference / name / "metrics.json").read_text())
+        assert r["nll_oracle"] == m["nll_oracle"]["final"] and r["threads"] == [1, 1], name
+        own = sum(v for k, v in m["seconds"].items() if name.endswith("pretrain") or k != "pretrain_g")
+        assert r["seconds"] == pytest.approx(own, abs=0.05)
+    assert runs["seed0/seqgan"]["seconds"] < sum(json.loads(
+        (reference / "seed0/seqgan/metrics.json").read_text())["seconds"].values())
+    side = {"workers": 2, "threads_per_run": 1, "wall_s": 50.0, "runs": runs}
+    md = sweep.markdown({"cpu": "some CPU", "cores": 2, "preset": "smoke", "methods": "seqgan,mle", "seeds": 2,
+                         "extra": [], "sequential": {**side, "workers": 1, "wall_s": 100.0}, "parallel": side,
+                         "speedup": 2.0})
+    assert "| 2 runs at once | 1 | 0:00:50 | 0.50 |" in md and "**2.00×**" in md
+    assert all(f"| {name} | {runs[name]['nll_oracle']:.4f} |" in md for name in RUNS)
+    assert "Largest difference between the two sweeps' NLL-oracle: 0 " in md
+    with pytest.raises(SystemExit) as e:
+        sweep.main(["--workers", "1"])
+    assert e.value.code == 2 and "--workers must be between 2 and" in capsys.readouterr().err
