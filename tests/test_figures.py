@@ -75,20 +75,34 @@ def test_table1_and_figure2(redrawn):
 
 
 def test_paper_schedule_table_and_figure_from_a_run_in_progress(redrawn):
-    """At the paper preset the SeqGAN run in progress (metrics.jsonl, no metrics.json) counts up to its last
-    evaluation, each shared round is set against the released log's line, and Figure 2 is drawn."""
+    """At the paper preset a SeqGAN run in progress (metrics.jsonl, no metrics.json) counts up to its last
+    evaluation, a stopped earlier run of the seed is reported beside it from its own pretraining on, never joined to
+    it, each shared round is set against the released log's line, and Figure 2 is drawn."""
+    from seqgan_tf.report.paper_schedule import STOPPED
     from seqgan_tf.report.released_log import RELEASED_ADVERSARIAL
     d = redrawn[0] / "synthetic" / "paper"
-    evals = [json.loads(line) for line in (d / "seed88" / "seqgan" / "metrics.jsonl").read_text().splitlines()]
-    evals = [r for r in evals if r["phase"] == "adversarial" and "eval/nll_oracle" in r]
     report = json.loads((d / "table1.json").read_text())
-    seqgan = next(r for r in report["rows"] if r["key"] == "seqgan")
-    assert seqgan["at"] == f"round {evals[-1]['step']} (in progress)"
-    assert seqgan["nll_oracle_mean"] == evals[-1]["eval/nll_oracle"]
-    assert [(g["round"], g["gap"]) for g in report["gaps"]] == [
-        (r["step"], r["eval/nll_oracle"] - RELEASED_ADVERSARIAL[r["step"]]) for r in evals]
+    rows = {r["key"]: r for r in report["rows"]}
+    runs = [key for key in ("seqgan", STOPPED) if (d / "seed88" / key / "metrics.jsonl").is_file()]
+    assert STOPPED in runs
+    gaps = []
+    for key in runs:
+        lines = [json.loads(line) for line in (d / "seed88" / key / "metrics.jsonl").read_text().splitlines()]
+        evals = [r for r in lines if r["phase"] == "adversarial" and "eval/nll_oracle" in r]
+        start = [r for r in lines if r["phase"] == "pretrain_g" and "eval/nll_oracle" in r][-1]["eval/nll_oracle"]
+        if key == "seqgan":
+            assert start == rows["mle_pretrained"]["nll_oracle_mean"]      # the current run: the shared pretraining
+        if not evals:
+            assert key == "seqgan" and key not in rows                     # no round evaluated yet: no row
+            continue
+        state = "stopped" if key == STOPPED else "in progress"
+        assert rows[key]["at"] == f"round {evals[-1]['step']} ({state})"
+        assert rows[key]["nll_oracle_mean"] == evals[-1]["eval/nll_oracle"]
+        gaps += [(key, r["step"], r["eval/nll_oracle"] - RELEASED_ADVERSARIAL[r["step"]],
+                  r["eval/nll_oracle"] - start) for r in evals]
+    assert [(g["run"], g["round"], g["gap"], g["change"]) for g in report["gaps"]] == gaps
     assert report["quick"]["seeds"] == [88, 89] and report["quick"]["run_noise"] > 0
-    assert "| SeqGAN |" in (d / "table1.md").read_text()
+    assert "| SeqGAN, stopped earlier run |" in (d / "table1.md").read_text()
     assert (d / "figure2.png").read_bytes()[:8] == PNG
 
 

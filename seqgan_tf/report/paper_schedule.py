@@ -22,6 +22,11 @@ from .fmt import num  # noqa: E402
 from .released_log import RELEASED_ADVERSARIAL, RELEASED_PRETRAIN, RELEASED_SOURCE  # noqa: E402
 
 ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at this schedule (none but SeqGAN trains D)
+# A SeqGAN run of the seed that was stopped for good (its checkpoint is gone) and made again from scratch: its curve,
+# from its own pretraining on, is kept, drawn and compared with the released log beside the run that replaced it,
+# never joined to it.
+STOPPED = "seqgan_stopped"
+LABELS = {**{k: METHODS[k].label for k in ROWS}, STOPPED: "SeqGAN, stopped earlier run"}
 
 
 def is_paper_schedule(root):
@@ -52,14 +57,16 @@ def _runs(root):
         epochs, seed = m["config"]["pretrain_g_epochs"], m["seed"]
         points, _ = curve(pre.parent, epochs)
         runs = {"pretrain": {"curve": points, "machine": m.get("machine"), "epochs": epochs}}
-        for row in ROWS:
+        for row in ROWS + (STOPPED,):
             d = pre.parent.parent / row
             if (d / "metrics.jsonl").is_file():
                 points, rounds = curve(d, epochs)
                 done = d / "metrics.json"          # written when the run finished
                 total = read_json(done)["config"]["adv_epochs"] if done.is_file() else None
+                own_start = [c for c in points if c["phase"] == "pretrain_g"]   # its own pretraining's lines
                 runs[row] = {"curve": [c for c in points if c["phase"] == "adversarial"], "rounds": rounds,
-                             "finished": total is not None and rounds == total}
+                             "finished": total is not None and rounds == total,
+                             "start": own_start[-1] if row == STOPPED else runs["pretrain"]["curve"][-1]}
         out[seed] = runs
     return out
 
@@ -120,28 +127,32 @@ def build(root):
         row("mle_pretrained", "MLE (the shared pretraining)", [p["curve"][-1] for p in pre], f"{epochs} MLE epochs",
             paper=METHODS["mle"].paper, released=RELEASED_PRETRAIN[max(RELEASED_PRETRAIN)],
             note=f"released: its last pretraining log line, after {max(RELEASED_PRETRAIN) + 1} MLE epochs")
-    for key in ROWS:
+    for key in ROWS + (STOPPED,):
         done = [runs[s][key] for s in seeds if key in runs[s] and runs[s][key]["curve"]]
         if not done:
             continue
         last = min(r["curve"][-1]["round"] for r in done)           # the last round every seed has evaluated
-        state = "finished" if all(r["finished"] for r in done) else "in progress"
-        row(key, METHODS[key].label, [_at(r["curve"], last) for r in done], f"round {last} ({state})",
-            paper=METHODS[key].paper, released=RELEASED_ADVERSARIAL.get(last) if key == "seqgan" else None,
-            note="released: its log line 'epoch {0}', after {1} g-steps".format(last, last + 1) if key == "seqgan"
-            else "")
+        state = ("stopped" if key == STOPPED else "finished" if all(r["finished"] for r in done)
+                 else "in progress")
+        seqgan = key in ("seqgan", STOPPED)
+        row(key, LABELS[key], [_at(r["curve"], last) for r in done], f"round {last} ({state})",
+            paper=METHODS["seqgan" if key == STOPPED else key].paper,
+            released=RELEASED_ADVERSARIAL.get(last) if seqgan else None,
+            note="released: its log line 'epoch {0}', after {1} g-steps".format(last, last + 1) if seqgan else "")
     gaps = []
     for s in seeds:
-        start = runs[s]["pretrain"]["curve"][-1]["nll_oracle"]
-        for c in runs[s].get("seqgan", {}).get("curve", []):
-            released = RELEASED_ADVERSARIAL.get(c["round"])
-            if released is not None:
-                # the change since pretraining: the released run starts from its first adversarial line
-                gaps.append({"seed": s, "round": c["round"], "nll_oracle": c["nll_oracle"], "nll_test": c["nll_test"],
-                             "released_log": released, "gap": c["nll_oracle"] - released,
-                             "change": c["nll_oracle"] - start, "released_change": released - RELEASED_ADVERSARIAL[0]})
+        for key in ("seqgan", STOPPED):
+            start = runs[s][key]["start"]["nll_oracle"] if key in runs[s] else None
+            for c in runs[s].get(key, {}).get("curve", []):
+                released = RELEASED_ADVERSARIAL.get(c["round"])
+                if released is not None:
+                    # the change since pretraining: the released run starts from its first adversarial line
+                    gaps.append({"seed": s, "run": key, "round": c["round"], "nll_oracle": c["nll_oracle"],
+                                 "nll_test": c["nll_test"], "released_log": released, "gap": c["nll_oracle"] - released,
+                                 "change": c["nll_oracle"] - start,
+                                 "released_change": released - RELEASED_ADVERSARIAL[0]})
     # each row's curve from round 0 (the pretraining's last evaluation) on, for the figure
-    curves = {s: {key: [{**r["pretrain"]["curve"][-1], "round": 0}] + r[key]["curve"] for key in ROWS if key in r}
+    curves = {s: {key: [{**r[key]["start"], "round": 0}] + r[key]["curve"] for key in ROWS + (STOPPED,) if key in r}
               for s, r in runs.items()}
     return {"rows": rows, "gaps": gaps, "seeds": seeds, "quick": quick, "released_source": RELEASED_SOURCE,
             "curves": curves,
@@ -164,16 +175,22 @@ def markdown(report):
               "generator step ahead of the round named (its "
               "'epoch r' follows r + 1 g-steps); at the steepest part of its curve that step is worth about 0.005.",
               "", "### SeqGAN against the released log, round by round", "",
-              "| seed | round | NLL-oracle | released log | gap | change since pretraining | released log's change "
-              "| NLL-test |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {g['seed']} | {g['round']} | {num(g['nll_oracle'])} | {num(g['released_log'])} | {g['gap']:+.3f} "
-              f"| {g['change']:+.3f} | {g['released_change']:+.3f} | {num(g['nll_test'])} |" for g in report["gaps"]]
+              "| seed | run | round | NLL-oracle | released log | gap | change since pretraining | released log's "
+              "change | NLL-test |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {g['seed']} | {'stopped' if g['run'] == STOPPED else 'current'} | {g['round']} "
+              f"| {num(g['nll_oracle'])} | {num(g['released_log'])} | {g['gap']:+.3f} | {g['change']:+.3f} "
+              f"| {g['released_change']:+.3f} | {num(g['nll_test'])} |" for g in report["gaps"]]
+    if any(g["run"] == STOPPED for g in report["gaps"]):
+        lines += ["", "stopped: an earlier SeqGAN run of the seed, stopped for good (its checkpoint is gone) and made "
+                  "again from scratch by the current run; the two curves are never joined. Its own pretraining and "
+                  "its round 0 are in its metrics.jsonl (results/synthetic/paper/README.md says how it differs)."]
     if report["gaps"]:
-        g = report["gaps"][0]
-        start = g["nll_oracle"] - g["change"]
+        starts = {(g["seed"], g["run"]): g["nll_oracle"] - g["change"] for g in report["gaps"]}
         lines += ["", "change since pretraining: from the MLE pretraining's last evaluation (ours) and from the "
                   f"released log's first adversarial line, {RELEASED_ADVERSARIAL[0]:.3f}: the released run started "
-                  f"{RELEASED_ADVERSARIAL[0] - start:+.3f} from seed {g['seed']}'s, and the gap carries that."]
+                  + ", ".join(f"{RELEASED_ADVERSARIAL[0] - v:+.3f} from seed {s}'s"
+                              + (" stopped run's" if run == STOPPED else "") for (s, run), v in starts.items())
+                  + ", and the gap carries that."]
     if q:
         lines += ["", f"Noise, measured on the quick preset's SeqGAN (seeds {', '.join(map(str, q['seeds']))}): one "
                   f"evaluation ±{q['eval_noise']:.3f} (two standard errors of the difference of two evaluations of "
@@ -190,8 +207,11 @@ def figure(report):
     for ax, key in zip(axes, ("nll_oracle", "nll_test")):
         for s, rows in report["curves"].items():
             for row, points in rows.items():
-                ax.plot([c["round"] for c in points], [c[key] for c in points], "o-", ms=3, lw=1.5,
-                        color=METHODS[row].color, label=f"{METHODS[row].label}, paper schedule, seed {s}")
+                stopped = row == STOPPED
+                ax.plot([c["round"] for c in points], [c[key] for c in points], "o-", ms=2 if stopped else 3,
+                        lw=1 if stopped else 1.5, alpha=0.5 if stopped else 1,
+                        color=METHODS["seqgan" if stopped else row].color,
+                        label=f"{LABELS[row]}, paper schedule, seed {s}")
         if q:
             xs = [r[0] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
             ys = [r[1] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
