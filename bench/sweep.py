@@ -20,18 +20,15 @@ import time
 from pathlib import Path
 
 from seqgan_tf.results import atomic_write, read_json, write_json
+from seqgan_tf.runtime import cpu_info
 
 SCRIPT = Path(__file__).resolve().parent.parent / "reproduce" / "synthetic.py"
 
 
 def cpu_model():
-    """The CPU's model name, family and model numbers and whether it has AVX-512 (a model name can be bare)."""
-    info = {}
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        key, _, value = line.partition(":")
-        info.setdefault(key.strip(), value.strip())
-    avx512 = "AVX-512" if "avx512f" in info.get("flags", "").split() else "no AVX-512"
-    return f"{info.get('model name', 'cpu')} (family {info.get('cpu family', '?')}, model {info.get('model', '?')}, {avx512})"
+    cpu = cpu_info()
+    return (f"{cpu['cpu']} (family {cpu['family']}, model {cpu['model']}, "
+            f"{'AVX-512' if cpu['avx512'] else 'no AVX-512'})")
 
 
 def sweep(args, extra, workers, threads, root):

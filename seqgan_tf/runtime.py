@@ -45,6 +45,21 @@ def quiet_tensorflow():
         os.close(null)
 
 
+def cpu_info():
+    """What /proc/cpuinfo says of this CPU: {"cpu": its model name ("cpu" where there is none), "family", "model"
+    (numbers: a bare name such as "AMD EPYC" covers several generations), "avx512": whether it has AVX-512 (which
+    changes the last bits of float sums)}. No TensorFlow."""
+    info = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return {"cpu": info.get("model name", "cpu"), "family": info.get("cpu family"), "model": info.get("model"),
+            "avx512": "avx512f" in info.get("flags", "").split()}
+
+
 def set_threads(n):
     """TensorFlow's intra- and inter-op thread pools at n threads each in this process (as TF_NUM_INTRAOP_THREADS /
     TF_NUM_INTEROP_THREADS=n would set them); RuntimeError once TensorFlow has started with another number."""

@@ -119,6 +119,9 @@ def test_reference_line_only_for_the_same_config(tmp_path):
     other = {**mine, "config": config.replace(cfg, adv_epochs=41).to_dict()}
     assert table1.reference_line(other, tmp_path / "metrics.json") is None
     assert table1.reference_line(mine, tmp_path / "absent.json") is None
+    (tmp_path / "metrics.json").write_text(json.dumps({**ref, "machine": {
+        "cpu": "AMD EPYC", "cpu_family": "25", "cpu_model": "17", "avx512": True, "intra_op_threads": 2}}))
+    assert "AMD EPYC (family 25, model 17, AVX-512), 2 thread(s)" in table1.reference_line(mine, tmp_path / "metrics.json")
 
 
 def test_headline_run_writes_under_runs(tmp_path, monkeypatch, capsys):

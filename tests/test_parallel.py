@@ -16,6 +16,7 @@ from seqgan_tf.errors import RunFailed
 from seqgan_tf.experiments import executors
 from seqgan_tf.experiments.executors import Run
 from seqgan_tf.experiments.sweep import seeds_graph, settings_graph
+from seqgan_tf.runtime import cpu_info
 
 SCRIPT = "reproduce/synthetic.py"
 SWEEP = ["--preset", "smoke", "--methods", "seqgan,mle", "--seeds", "2", "--threads", "1"]
@@ -116,6 +117,9 @@ def _same_numbers(out, reference):
         assert {k: v for k, v in mine.items() if k not in TIMING} == {
             k: v for k, v in ref.items() if k not in TIMING}, name
         assert (mine["machine"]["intra_op_threads"], mine["machine"]["inter_op_threads"]) == (1, 1), name
+        cpu = cpu_info()                   # the CPU as its metrics.json names it: a bare model name is not enough
+        assert [mine["machine"][k] for k in ("cpu", "cpu_family", "cpu_model", "avx512")] == [
+            cpu["cpu"], cpu["family"], cpu["model"], cpu["avx512"]], name
         assert (out / name / "samples.txt").read_text() == (reference / name / "samples.txt").read_text(), name
 
 

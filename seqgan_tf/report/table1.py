@@ -176,6 +176,9 @@ def reference_line(metrics, reference: Path):
     if same(ref["config"]) != same(metrics["config"]):
         return None
     m = ref.get("machine", {})
-    on = f"{m.get('cpu', 'an unrecorded CPU')}, {m.get('intra_op_threads', '?')} thread(s)"
+    cpu = m.get("cpu", "an unrecorded CPU") + (
+        f" (family {m['cpu_family']}, model {m['cpu_model']}, {'AVX-512' if m['avx512'] else 'no AVX-512'})"
+        if "cpu_family" in m else "")
+    on = f"{cpu}, {m.get('intra_op_threads', '?')} thread(s)"
     return (f"committed reference ({reference}, {on}):\n{run_line(ref)}\n(the last digits differ between CPUs and "
             f"thread counts)")

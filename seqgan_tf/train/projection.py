@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..models import make_generator
+from ..runtime import cpu_info
 from . import distribute
 from .optim import adam
 from .pretrain import d_train, mle_epoch
@@ -95,23 +96,19 @@ def _hms(seconds):
 
 def cpu_model():
     """The CPU's model name from /proc/cpuinfo ("cpu" where there is none)."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "cpu"
+    return cpu_info()["cpu"]
 
 
 def machine():
-    """What a run's times were measured on, for its metrics.json: CPU model, cores, TensorFlow's thread pools and
-    GPUs. A pool's size is what tf.config.threading set, else TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS,
+    """What a run's times were measured on, for its metrics.json: the CPU (model name, family and model numbers,
+    AVX-512), cores, TensorFlow's thread pools and GPUs. A pool's size is what tf.config.threading set, else TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS,
     else "all cores" (TensorFlow's default)."""
     def pool(kind):
         set_here = getattr(tf.config.threading, f"get_{kind}_op_parallelism_threads")()
         return set_here or int(os.environ.get(f"TF_NUM_{kind.upper()}OP_THREADS", 0)) or "all cores"
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "intra_op_threads": pool("intra"),
+    cpu = cpu_info()
+    return {"cpu": cpu["cpu"], "cpu_family": cpu["family"], "cpu_model": cpu["model"], "avx512": cpu["avx512"],
+            "cores": os.cpu_count(), "intra_op_threads": pool("intra"),
             "inter_op_threads": pool("inter"), "gpus": len(tf.config.list_physical_devices("GPU"))}
 
 
