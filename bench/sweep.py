@@ -54,7 +54,7 @@ def collect(out):
         m = read_json(p)
         own = {k: v for k, v in m["seconds"].items() if p.parent.name == "pretrain" or k != "pretrain_g"}
         runs[f"{p.parent.parent.name}/{p.parent.name}"] = {   # seconds: its own phases (not the shared pretraining)
-            "nll_oracle": m["nll_oracle"]["final"], "seconds": round(sum(own.values()), 1),
+            "nll_oracle": m["nll_oracle"]["final"], "seconds": round(sum(own.values()), 2),
             "threads": [m["machine"]["intra_op_threads"], m["machine"]["inter_op_threads"]]}
     return runs
 
