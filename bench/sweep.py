@@ -20,15 +20,9 @@ import time
 from pathlib import Path
 
 from seqgan_tf.results import atomic_write, read_json, write_json
-from seqgan_tf.runtime import cpu_info
+from seqgan_tf.runtime import cpu_info, cpu_label
 
 SCRIPT = Path(__file__).resolve().parent.parent / "reproduce" / "synthetic.py"
-
-
-def cpu_model():
-    cpu = cpu_info()
-    return (f"{cpu['cpu']} (family {cpu['family']}, model {cpu['model']}, "
-            f"{'AVX-512' if cpu['avx512'] else 'no AVX-512'})")
 
 
 def sweep(args, extra, workers, threads, root):
@@ -107,8 +101,9 @@ def main(argv=None):
     root = Path(tempfile.mkdtemp(prefix=f"sweep-{args.preset}-", dir=out))
     seq = sweep(args, extra, 1, cores, root)
     par = sweep(args, extra, args.workers, cores // args.workers, root)
-    result = {"cpu": cpu_model(), "cores": cores, "preset": args.preset, "methods": args.methods, "seeds": args.seeds,
-              "extra": extra, "sequential": seq, "parallel": par, "speedup": seq["wall_s"] / par["wall_s"]}
+    result = {"cpu": cpu_label(**cpu_info()), "cores": cores, "preset": args.preset, "methods": args.methods,
+              "seeds": args.seeds, "extra": extra, "sequential": seq, "parallel": par,
+              "speedup": seq["wall_s"] / par["wall_s"]}
     write_json(out / f"sweep-{args.preset}.json", result)
     atomic_write(out / f"sweep-{args.preset}.md", markdown(result))
     print(json.dumps({k: result[k] for k in ("cpu", "cores", "speedup")}))

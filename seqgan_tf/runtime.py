@@ -60,6 +60,11 @@ def cpu_info():
             "avx512": "avx512f" in info.get("flags", "").split()}
 
 
+def cpu_label(cpu, family, model, avx512):
+    """How a result file names a CPU: "AMD EPYC (family 25, model 17, AVX-512)" (cpu_info's fields)."""
+    return f"{cpu} (family {family}, model {model}, {'AVX-512' if avx512 else 'no AVX-512'})"
+
+
 def set_threads(n):
     """TensorFlow's intra- and inter-op thread pools at n threads each in this process (as TF_NUM_INTRAOP_THREADS /
     TF_NUM_INTEROP_THREADS=n would set them); RuntimeError once TensorFlow has started with another number."""

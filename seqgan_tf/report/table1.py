@@ -14,6 +14,7 @@ from .. import config
 from ..methods import METHODS
 from ..metrics.stats import ci95, mean_std, pool, welch, welch_from_stats
 from ..results import atomic_write, read_json, write_csv, write_json
+from ..runtime import cpu_label
 from .fmt import num, p_value
 from .released_log import RELEASED_ADVERSARIAL
 
@@ -176,9 +177,8 @@ def reference_line(metrics, reference: Path):
     if same(ref["config"]) != same(metrics["config"]):
         return None
     m = ref.get("machine", {})
-    cpu = m.get("cpu", "an unrecorded CPU") + (
-        f" (family {m['cpu_family']}, model {m['cpu_model']}, {'AVX-512' if m['avx512'] else 'no AVX-512'})"
-        if "cpu_family" in m else "")
+    cpu = (cpu_label(m["cpu"], m["cpu_family"], m["cpu_model"], m["avx512"]) if "cpu_family" in m
+           else m.get("cpu", "an unrecorded CPU"))
     on = f"{cpu}, {m.get('intra_op_threads', '?')} thread(s)"
     return (f"committed reference ({reference}, {on}):\n{run_line(ref)}\n(the last digits differ between CPUs and "
             f"thread counts)")
