@@ -247,7 +247,7 @@ def poetry_script(tmp):
 @ahead.job("test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run")
 def poetry_methods_script(tmp):
     """The poetry script with --methods, seed 0 of poetry_script's runs: (tmp dir, CompletedProcess)."""
-    return tmp, run_script(SCRIPT, *SMOKE[:-1], "1", "--methods", "seqgan,constant_reward", "--out", tmp / "out",
+    return tmp, run_script(SCRIPT, *SMOKE[:-1], "1", "--methods", "mle,seqgan,constant_reward", "--out", tmp / "out",
                            "--cache", tmp / "cache")
 
 
@@ -257,7 +257,7 @@ def test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run(capsys
     (tmp_path, r), (plain, _) = ahead.result(poetry_methods_script), ahead.result(poetry_script)
     assert r.returncode == 0, r.stderr[-2000:]
     out = tmp_path / "out"
-    assert sorted(p.name for p in (out / "seed0").iterdir()) == ["constant_reward", "pretrain", "seqgan"]
+    assert sorted(p.name for p in (out / "seed0").iterdir()) == ["constant_reward", "mle", "pretrain", "seqgan"]
     models = json.loads((plain / "out" / "seed0" / "metrics.json").read_text())["models"]
     rows = {r["model"]: r for r in json.loads((out / "methods.json").read_text())["rows"]}
     for key in ("bleu2", "bleu2_train", "self_bleu2", "nll_test"):
@@ -268,13 +268,16 @@ def test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run(capsys
     assert "| Control: constant reward Q = 2 | 0 |" in (out / "methods.md").read_text(encoding="utf-8")
     fails(capsys, SCRIPT, *SMOKE, "--methods", "seqgan", "--rescore", "--out", out,
           message="--rescore and --lm_scores score a plain run's seeds")
-    # the temperature sweep of the sweep's directory: MLE and each method, at α = 1 as each was scored
+    # the temperature sweep of the sweep's directory: the pretraining's MLE and each method (MLE continued among
+    # them, a model of its own), at α = 1 as each was scored
     main("reproduce/temperature.py", "--poems", out, "--alphas", "1", "--cache", tmp_path / "cache",
          "--out", tmp_path / "t")
     swept = {r["model"]: r for r in json.loads((tmp_path / "t" / "temperature.json").read_text())["runs"]}
-    assert list(swept) == ["mle", "seqgan", "constant_reward"]
-    assert swept["constant_reward"]["label"] == "Control: constant reward Q = 2"
-    for name, row in (("mle", "pretrain"), ("seqgan", "seqgan"), ("constant_reward", "constant_reward")):
+    assert list(swept) == ["mle_pretrained", "mle", "seqgan", "constant_reward"]
+    assert [swept[m]["label"] for m in ("mle_pretrained", "mle", "constant_reward")] == [
+        "MLE, end of pretraining", "MLE, continued", "Control: constant reward Q = 2"]
+    for name, row in (("mle_pretrained", "pretrain"), ("mle", "mle"), ("seqgan", "seqgan"),
+                      ("constant_reward", "constant_reward")):
         at_one = swept[name]["points"][0]
         assert at_one["bleu2"] == pytest.approx(rows[row]["bleu2"]), name
         assert at_one["nll_test"] == pytest.approx(rows[row]["nll_test"], abs=1e-5), name

@@ -188,24 +188,21 @@ def corpus_scorer(data, metrics, n, seed):
 
 
 def corpus_models(run_dir, cfg):
-    """(name, generator, epoch) of the generators a corpus run keeps (experiments/corpus_experiments.py `keep_model`):
-    a plain run's MLE and SeqGAN; in a seed directory of a methods sweep (`--methods`), the shared pretraining's MLE
-    and each method's G after its rounds."""
+    """(name, label, generator, epoch) of the generators a corpus run keeps (experiments/corpus_experiments.py
+    `keep_model`): a plain run's MLE and SeqGAN; in a seed directory of a methods sweep (`--methods`), the shared
+    pretraining's MLE ("mle_pretrained": the method "mle" is MLE continued through the rounds) and each method's G
+    after its rounds."""
     from ..methods import METHODS
     run_dir = Path(run_dir)
     if (run_dir / "pretrain").is_dir():              # a methods sweep's seed<k>/
-        kept = [("mle", run_dir / "pretrain", "mle")] + [(n, run_dir / n, "seqgan") for n in METHODS
-                                                          if (run_dir / n / "metrics.json").is_file()]
+        kept = [("mle_pretrained", SYNTHETIC_MODELS["mle_pretrained"], run_dir / "pretrain", "mle")]
+        kept += [(n, SYNTHETIC_MODELS["mle"] if n == "mle" else METHODS[n].label, run_dir / n, "seqgan")
+                 for n in METHODS if (run_dir / n / "metrics.json").is_file()]
     else:
-        kept = [(name, run_dir, name) for name in CORPUS_MODELS]
-    for name, where, model in kept:
+        kept = [(name, label, run_dir, name) for name, label in CORPUS_MODELS.items()]
+    for name, label, where, model in kept:
         epoch = read_json(where / "metrics.json")["models"][model]["epoch"]
-        yield name, weights_generator(where / f"{model}_generator.weights.h5", cfg), epoch
-
-
-def corpus_label(name):
-    from ..methods import METHODS
-    return CORPUS_MODELS.get(name) or METHODS[name].label
+        yield name, label, weights_generator(where / f"{model}_generator.weights.h5", cfg), epoch
 
 
 def corpus_run_config(run_dir):
@@ -221,12 +218,12 @@ def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", q
     runs = []
     for run_dir, cfg in zip(run_dirs, cfgs):
         n = cfg.bleu_samples or len(data.test)
-        for name, gen, epoch in corpus_models(run_dir, cfg):
+        for name, label, gen, epoch in corpus_models(run_dir, cfg):
             score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64))
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name}: {quality} {points[0][quality]:.3f} (α {alphas[0]}) -> "
                 f"{points[-1][quality]:.3f} (α {alphas[-1]})")
-            runs.append({"seed": cfg.seed, "model": name, "label": corpus_label(name), "epoch": epoch,
+            runs.append({"seed": cfg.seed, "model": name, "label": label, "epoch": epoch,
                          "points": points})
     return {"dataset": dataset, "alphas": list(alphas), "quality": quality, "diversity": "nll_test",
             "extra_diversity": ["self_bleu2"], "runs": runs, "real": []}
