@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from ..methods import METHODS  # noqa: E402
 from ..metrics.stats import mean_curve  # noqa: E402
 from ..results import save_figure  # noqa: E402
+from .fmt import seed_count  # noqa: E402
 from .table1 import LABELS, collect, preset_of  # noqa: E402
 
 
@@ -31,7 +32,8 @@ def draw(root):
                 pre_drawn = True
             after = epochs >= pretrain_end
             color = METHODS[row].color
-            ax.plot(epochs[after], mean[after], "-", lw=1.5, color=color, label=f"{LABELS[row]} ({len(ms)} seeds)")
+            ax.plot(epochs[after], mean[after], "-", lw=1.5, color=color,
+                    label=f"{LABELS[row]} ({seed_count(len(ms))})")
             ax.fill_between(epochs[after], mean[after] - std[after], mean[after] + std[after], color=color, alpha=0.2)
         if pretrain_end is not None:
             ax.axvline(pretrain_end, color="gray", ls="--", lw=1)

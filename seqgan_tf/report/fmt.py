@@ -28,3 +28,8 @@ def cell(row, key):
         return f"{value:.2g}"
     std = row.get(f"{key}_std")
     return f"{value:.4f}" if std is None else f"{value:.4f} ± {std:.4f}"
+
+
+def seed_count(n):
+    """'1 seed', '3 seeds'."""
+    return f"{n} seed{'' if n == 1 else 's'}"

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 
 from ..metrics.stats import mean_std, paired  # noqa: E402
 from ..results import atomic_write, read_json, save_figure, write_csv, write_json  # noqa: E402
-from .fmt import num, pm  # noqa: E402
+from .fmt import num, pm, seed_count  # noqa: E402
 
 # +1: higher is better, -1: lower is better
 SENSE = {"nll_oracle": -1, "nll_test": -1, "distinct": +1, "bleu2": +1, "bleu3": +1, "bleu4": +1,
@@ -119,7 +119,7 @@ def figure(sweep, png_path, diversity=None):
         q, d = grid(quality), grid(diversity)
         color = f"C{i}"
         ax.errorbar(d.mean(0), q.mean(0), xerr=d.std(0), yerr=q.std(0), color=color, marker=".", ms=4, lw=1.2,
-                    elinewidth=0.6, label=f"{runs[0]['label']} ({len(runs)} seeds)")
+                    elinewidth=0.6, label=f"{runs[0]['label']} ({seed_count(len(runs))})")
         j = alphas.index(1.0)
         ax.plot(d.mean(0)[j], q.mean(0)[j], "*", color=color, ms=13, mec="black", mew=0.6)
         for k in (0, len(alphas) - 1):
