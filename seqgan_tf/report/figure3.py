@@ -14,7 +14,7 @@ from ..metrics import stats  # noqa: E402
 from ..results import save_figure  # noqa: E402
 from ..studies import STRATEGIES, d_passes_per_round  # noqa: E402
 from .common import collect, left_out, mean_curve, noise, preset, stat, trend  # noqa: E402
-from .fmt import pm  # noqa: E402
+from .fmt import pm, seed_count  # noqa: E402
 from .plots import caption  # noqa: E402
 
 STUDY, FIGURE = "strategies", "figure3"
@@ -83,7 +83,7 @@ def summarise(root):
         p["sentence"] = (
             f"({p['panel']}) g-steps {p['g_steps']}, d-steps {p['d_steps']}, k {p['k']}: {p['rounds']} "
             f"round{'s' * (p['rounds'] != 1)} ({p['generator_updates']} generator updates, "
-            f"{p['budget'] / 1e6:.2f} M D passes), {n} seed{'s' * (n != 1)}: NLL-oracle "
+            f"{p['budget'] / 1e6:.2f} M D passes), {seed_count(n)}: NLL-oracle "
             f"{trend(p['final'] - p['after_mle'], p['noise_2se'])}, {p['after_mle']:.3f} after MLE to "
             f"{p['final']:.3f}{pm(p['final_std'])}{versus}; lowest {p['best']:.3f} at round {p['best_round']} "
             f"(evaluation noise ±{p['noise_2se']:.3f}). The paper: {p['paper']}. Ours "

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from ..methods import METHODS  # noqa: E402
 from ..metrics.stats import mean_curve, mean_std  # noqa: E402
 from ..results import atomic_write, read_json, save_figure, write_csv, write_json  # noqa: E402
-from .fmt import num  # noqa: E402
+from .fmt import num, seed_count  # noqa: E402
 from .released_log import RELEASED_ADVERSARIAL, RELEASED_PRETRAIN, RELEASED_SOURCE  # noqa: E402
 
 ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at this schedule (none but SeqGAN trains D)
@@ -216,7 +216,7 @@ def figure(report):
             xs = [r[0] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
             ys = [r[1] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
             ax.plot(xs, ys, "--", color="gray", lw=1.2,
-                    label=f"SeqGAN, quick preset (mean of {len(q['seeds'])} seeds)")
+                    label=f"SeqGAN, quick preset (mean of {seed_count(len(q['seeds']))})")
         if key == "nll_oracle":
             ax.plot([e + 1 for e in RELEASED_ADVERSARIAL], list(RELEASED_ADVERSARIAL.values()), "s", ms=4,
                     color="black", mfc="none", label="released code's log (after epoch + 1 g-steps)")
