@@ -11,7 +11,12 @@ changes nothing; a program that imports the library and skips `configure()` gets
   TensorFlow's own kernels never do; capped at AVX, the Adam update that train/optim.py compiles with XLA equals
   Keras's bit for bit. Read when XLA first compiles.
 A value you set yourself wins in both.
+- TensorFlow's "triggered tf.function retracing" notice is dropped (SEQGAN_VERBOSE=1 keeps it). A graph is traced
+  once per model it runs on, and TensorFlow counts the traces of every model together, so a sweep that builds a
+  model per method trips the notice although nothing is traced twice; tests/test_algorithm1.py checks that rounds
+  after the first trace nothing new.
 """
+import logging
 import os
 import sys
 
@@ -22,9 +27,17 @@ def configure(quiet=True):
     os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
     if "xla_cpu_max_isa" not in os.environ.get("XLA_FLAGS", ""):
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_max_isa=AVX").strip()
+    if os.environ.get("SEQGAN_VERBOSE") != "1" and not any(isinstance(f, _NoRetracingNotice)
+                                                           for f in logging.getLogger("tensorflow").filters):
+        logging.getLogger("tensorflow").addFilter(_NoRetracingNotice())
     if quiet:
         quiet_tensorflow()
     return {k: os.environ[k] for k in ("TF_CPU_ALLOCATOR_USE_BFC", "XLA_FLAGS")}
+
+
+class _NoRetracingNotice(logging.Filter):
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
 
 
 def quiet_tensorflow():

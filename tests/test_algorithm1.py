@@ -204,3 +204,24 @@ def test_rollout_copy_is_set_from_g_before_the_first_round_only(done, expect_fro
     expected = [w.numpy() for w in s.gen.weights] if expect_from_g else own      # G: unchanged by the stub rounds
     for r, e in zip(seen[0], expected):
         np.testing.assert_array_equal(r, e)
+
+
+def test_later_rounds_trace_no_new_graph():
+    """Every graph a round (and an evaluation) runs is traced once, in the first: rounds 2 and 3 and a second
+    evaluation add no trace. This guards what runtime.configure's silenced retracing notice would have said."""
+    from seqgan_tf.metrics.nll import _sequence_nll, nll_oracle
+    s = Smoke(pretrain_g_epochs=1, pretrain_d_steps=1, adv_epochs=3)
+    rollout_gen = Generator(s.cfg.vocab_size, s.cfg.emb_dim, s.cfg.hidden_dim, s.cfg.seq_len).build_all()
+    rollout_gen.set_weights(s.gen.get_weights())
+    graphs = {"rollout_rewards": rollout_rewards, "pg_step": pg_step, "d_train": pretrain.d_train,
+              "d_accuracy": pretrain.d_accuracy, "mle_epoch": pretrain.mle_epoch, "_sequence_nll": _sequence_nll,
+              "G.complete": s.gen.complete, "G_β.complete": rollout_gen.complete}
+    real = s.oracle.sample(s.cfg.num_samples, seed(0, 0))
+    units = algorithm1(models(s, rollout_gen=rollout_gen), real, s.cfg, tf.random.Generator.from_seed(3))
+    evaluate = lambda: nll_oracle(s.oracle, s.gen, 300, seed(4, 4), batch=128)     # a full and a partial batch
+    assert [next(units)[0] for _ in range(3)] == ["pretrain_g", "pretrain_d", "adversarial"]
+    evaluate()
+    traced = {k: f.experimental_get_tracing_count() for k, f in graphs.items()}
+    assert [p for p, _, _ in units] == ["adversarial"] * 2
+    evaluate()
+    assert {k: f.experimental_get_tracing_count() for k, f in graphs.items()} == traced

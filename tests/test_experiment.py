@@ -80,16 +80,20 @@ def test_tensorboard_holds_the_epoch_0_evaluation(smoke_run):
     assert 0 in _tensorboard_scalars(out / "tensorboard")["eval/nll_oracle"]
 
 
-def test_rerun_of_a_finished_run_recomputes_it_and_refuses_another_config(smoke_run, tmp_path):
+def test_rerun_of_a_finished_run_recomputes_it_and_refuses_another_config(smoke_run, tmp_path, monkeypatch):
     """Re-running a finished run (whose config.json predates a field, at its default) resumes it and recomputes
-    identical results and metrics.jsonl (no duplicate lines); a different MODEL field, or a longer MLE phase once
-    later phases began, is refused in one line naming the field."""
+    identical results and metrics.jsonl (no duplicate lines), still naming the machine and resume point that
+    trained it, not the re-opening's; a different MODEL field, or a longer MLE phase once later phases began, is
+    refused in one line naming the field."""
     out, m = smoke_run
     run = copy_run(out, tmp_path / "run")
     saved = run / "checkpoints" / "config.json"
     saved.write_text(json.dumps({k: v for k, v in json.loads(saved.read_text()).items() if k != "end_token"}))
+    monkeypatch.setattr("seqgan_tf.train.run.machine", lambda: {"cpu": "Another CPU", "intra_op_threads": 7})
     again = run_oracle(SMOKE, run)
-    assert again["resumed_from"] == [4, 2, 4] and again["curve"] == m["curve"]
+    monkeypatch.undo()
+    assert again["resumed_from"] is None and again["machine"] == m["machine"] and "machines" not in again
+    assert again["curve"] == m["curve"]
     assert read_results(run)[1:] == read_results(out)[1:]
     assert without_times(jsonl(run)) == without_times(jsonl(out))
     with pytest.raises(ConfigMismatch, match="end_token: -1 there, 3 now") as e:
@@ -155,8 +159,8 @@ def _interrupt_at(monkeypatch, step):
 
 def test_ctrl_c_then_kill_9_then_resume_is_exact(smoke_run, tmp_path, capsys, monkeypatch):
     """Ctrl-C during round 1: a checkpoint, one line, exit 130. The same command again, killed with -9 after round 3
-    is logged but not checkpointed. Once more: the final metrics, curve, samples and metrics.jsonl equal the
-    uninterrupted run's (round 3 redone, logged once)."""
+    is logged but not checkpointed. Once more, on "another machine": the final metrics, curve, samples and
+    metrics.jsonl equal the uninterrupted run's (round 3 redone, logged once), and metrics.json names both machines."""
     out, argv = tmp_path / "run", ["--preset", "smoke", "--out", str(tmp_path / "run")]
     _interrupt_at(monkeypatch, 1)
     line, _ = fails(capsys, SCRIPT, *argv, message="stopped after adversarial step 1/4; checkpoint written", code=130)
@@ -170,10 +174,13 @@ def test_ctrl_c_then_kill_9_then_resume_is_exact(smoke_run, tmp_path, capsys, mo
     assert f'"ckpt-{4 + 2 + 2}"' in (out / "checkpoints" / "checkpoint").read_text().splitlines()[0]
     assert jsonl(out)[-1]["step"] == 3 and not (out / "metrics.json").exists()     # logged, never checkpointed
 
+    other = {"cpu": "Another CPU", "intra_op_threads": 7}            # resumed on another machine: both are named
+    monkeypatch.setattr("seqgan_tf.train.run.machine", lambda: other)
     main(SCRIPT, *argv)
+    monkeypatch.undo()
     m, samples, curve = read_results(out)
     m_ref, samples_ref, curve_ref = read_results(smoke_run[0])
-    assert m["resumed_from"] == [4, 2, 2]
+    assert m["resumed_from"] == [4, 2, 2] and m["machine"] == other and m["machines"] == [m_ref["machine"], other]
     assert samples == samples_ref and curve == curve_ref
     assert m["nll_oracle"] == m_ref["nll_oracle"] and m["curve"] == m_ref["curve"]
     assert without_times(jsonl(out)) == without_times(jsonl(smoke_run[0]))

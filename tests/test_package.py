@@ -51,3 +51,35 @@ def test_the_package_is_installed_not_found_through_the_current_directory():
     out = subprocess.run([sys.executable, "-m", "seqgan_tf", "--help"], capture_output=True, text=True, cwd="/",
                          env=ENV)
     assert out.returncode == 0 and "train" in out.stdout
+
+
+def test_configure_drops_only_tensorflows_retracing_notice():
+    """TensorFlow's own retracing notice (a function traced for 6 Python values) is dropped after configure(), which
+    conftest calls as every entry point does; without its filter the same calls log it; other warnings pass."""
+    import logging
+
+    import tensorflow as tf
+
+    from seqgan_tf import runtime
+    log, records = logging.getLogger("tensorflow"), []
+    handler = logging.Handler()
+    handler.emit = lambda r: records.append(r.getMessage())
+
+    def retrace(fn):                       # TensorFlow tells of one function's retracing once: two functions
+        f = tf.function(fn)
+        for i in range(6):
+            f(i)
+
+    log.addHandler(handler)
+    try:
+        retrace(lambda x: x + 1)
+        log.warning("another warning")
+        assert records == ["another warning"]
+        ours = [f for f in log.filters if isinstance(f, runtime._NoRetracingNotice)]
+        assert len(ours) == 1
+        log.removeFilter(ours[0])
+        retrace(lambda x: x + 2)
+        log.addFilter(ours[0])
+    finally:
+        log.removeHandler(handler)
+    assert "triggered tf.function retracing" in records[-1], records

@@ -21,7 +21,7 @@ from seqgan_tf.runtime import cpu_info
 SCRIPT = "reproduce/synthetic.py"
 SWEEP = ["--preset", "smoke", "--methods", "seqgan,mle", "--seeds", "2", "--threads", "1"]
 RUNS = [f"seed{s}/{r}" for s in (0, 1) for r in ("pretrain", "seqgan", "mle")]
-TIMING = {"seconds", "seconds_per_round", "projected_seconds", "machine", "resumed_from"}
+TIMING = {"seconds", "seconds_per_round", "projected_seconds", "machine", "machines", "resumed_from"}
 SMOKE = config.make("smoke")
 
 

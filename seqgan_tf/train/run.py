@@ -84,6 +84,7 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
             return metrics
 
         stream, bars = Stream(out, cfg, hist), Bars(PHASES, done, totals, progress)
+        trained_here = False
         try:
             if done[0] == 0 and not hist["curve"]:              # the untrained G: the "Random" row of Table 1
                 stream.write(eval_record(evaluate("pretrain_g", 0)))
@@ -99,6 +100,11 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
                     seconds = time.perf_counter() - t0
                     check_finite(LABELS[phase], step, logs)
                     state.done[PHASES.index(phase)].assign(step)
+                    if not trained_here:       # what trained the run, kept with it: re-opening it later changes neither
+                        trained_here = True
+                        hist["resumed_from"] = resumed_from
+                        if machine() not in hist.setdefault("machines", [])[-1:]:
+                            hist["machines"].append(machine())
                     t0 = time.perf_counter()
                     if phase == "adversarial":
                         logs["time/round_s"] = seconds                  # the round alone, without its evaluation
@@ -161,11 +167,14 @@ def finish(cfg, task, hist, out, resumed_from):
         "seconds_per_round": _median([r["time/round_s"] for r in hist["logs"] if "time/round_s" in r]),
         "projected_seconds": hist.get("projected"),
         "last_d_acc": next((r["d/acc"] for r in reversed(hist["logs"]) if "d/acc" in r), None),
-        "resumed_from": resumed_from,
+        # from the process that last trained it (a checkpoint older than that record: this process)
+        "resumed_from": hist["resumed_from"] if "resumed_from" in hist else resumed_from,
         "config": cfg.to_dict(),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
-        "machine": machine(),
+        "machine": hist.get("machines", [machine()])[-1],
     }
+    if len(hist.get("machines", [])) > 1:          # resumed on other machines (or other thread counts)
+        metrics["machines"] = hist["machines"]
     write_csv(out / "curve.csv", curve)
     write_csv(out / "logs.csv", hist["logs"])
     write_json(out / "metrics.json", metrics)
