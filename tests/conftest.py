@@ -15,7 +15,7 @@ ENV = dict(os.environ)        # as the session started: children never see a tes
 
 from seqgan_tf import runtime  # noqa: E402
 
-runtime.configure(quiet=False)    # the settings every entry point applies first (seqgan_tf/runtime.py)
+runtime.configure()    # the settings every entry point applies first (seqgan_tf/runtime.py)
 import keras  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -86,8 +86,9 @@ def run_script(*args, timeout=300, env=None, cwd=ROOT, **kwargs):
 class Ahead:
     """Fresh-process work started ahead of the tests that read it. `@ahead.job("test_x", ...)` registers a function
     (its own tmp dir) -> result; when the session starts, the jobs whose tests are selected (any slow test of the
-    module if none is named) run one at a time in a background thread, in test order, so each child process uses the
-    second core while this process tests other things; `ahead.result(job)` waits for a job's result."""
+    module if none is named) run one at a time in a background thread, in test order, so each child process uses a
+    core this process leaves idle; `ahead.result(job)` waits for a job's result. In a pytest-xdist worker, which
+    does not know which tests it will be sent, a job starts when a test first asks for it."""
 
     def __init__(self):
         self.jobs, self.futures, self.pool, self.tmp = {}, {}, None, None
@@ -100,6 +101,8 @@ class Ahead:
 
     def start(self, items, tmp_path_factory):
         self.pool, self.tmp = ThreadPoolExecutor(1, thread_name_prefix="ahead"), tmp_path_factory
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            return
         for item in items:
             for fn, tests in self.jobs.items():
                 named = item.originalname in tests if tests else item.get_closest_marker("slow") is not None

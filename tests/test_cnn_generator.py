@@ -1,13 +1,15 @@
 """The convolutional generator: causal, its cached sampler equals the uncached one, MLE trains it, and a SeqGAN run
 with it resumes exactly after kill -9."""
+import functools
 import gzip
 import json
+import shutil
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import PNG, ROOT, Smoke, fails, main, read_results, run_script, seed
+from conftest import PNG, ROOT, Smoke, ahead, fails, main, read_results, run_script, script, seed
 from seqgan_tf import config
 from seqgan_tf.models import CNNGenerator, make_generator
 from seqgan_tf.train.pretrain import mle_epoch
@@ -66,16 +68,24 @@ def test_parameters_match_the_lstm_within_ten_percent():
     assert abs(cnn - lstm) / lstm < 0.10
 
 
+CNN_ARGV = ["--preset", "smoke", "--generator", "cnn"]
+
+
+@ahead.job("test_seqgan_with_cnn_generator_resumes_exactly_after_kill")
+def cnn_killed_at_round_2(tmp):
+    """The smoke run with generator=cnn in a fresh Python, killed with -9 right after round 2 is logged."""
+    out = tmp / "killed"
+    return out, run_script("-c", KILL_AT.format(root=str(ROOT), step=2, argv=[*CNN_ARGV, "--out", str(out)],
+                                                script=str(ROOT / SCRIPT)))
+
+
 def test_seqgan_with_cnn_generator_resumes_exactly_after_kill(tmp_path):
     """The smoke preset with generator=cnn, killed with -9 after round 2 is logged, then resumed: the same curve and
     samples as a run straight through."""
-    argv = ["--preset", "smoke", "--generator", "cnn"]
-    main(SCRIPT, *argv, "--out", tmp_path / "straight")
-    out = tmp_path / "killed"
-    code = KILL_AT.format(root=str(ROOT), step=2, argv=[*argv, "--out", str(out)], script=str(ROOT / SCRIPT))
-    r = run_script("-c", code)
+    main(SCRIPT, *CNN_ARGV, "--out", tmp_path / "straight")
+    out, r = ahead.result(cnn_killed_at_round_2)
     assert r.returncode == -9, r.stderr[-2000:]
-    main(SCRIPT, *argv, "--out", out)
+    main(SCRIPT, *CNN_ARGV, "--out", out)
     m, samples, curve = read_results(out)
     m_ref, samples_ref, curve_ref = read_results(tmp_path / "straight")
     assert m["resumed_from"][2] >= 1 and m["config"]["generator"] == "cnn"
@@ -87,9 +97,13 @@ def test_unknown_generator_is_refused():
         config.make("smoke", generator="gru")
 
 
-def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path, methods_sweep, capsys):
-    """reproduce/cnn_generator.py at smoke scale: both generators trained, their times measured in one process, the
-    summary sentence and the figure written; figures.py redraws it from the files alone."""
+def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path, methods_sweep, capsys,
+                                                                         monkeypatch):
+    """reproduce/cnn_generator.py at smoke scale: both generators trained, their times measured in one process (one
+    round of the alternation here), the summary sentence and the figure written; figures.py redraws it from the files
+    alone."""
+    study = script("reproduce/cnn_generator.py")
+    monkeypatch.setattr(study, "generator_rates", functools.partial(study.generator_rates, rounds=1))
     main("reproduce/cnn_generator.py", "--preset", "smoke", "--adv_epochs", "2", "--seeds", "1", "--out", tmp_path)
     summary = json.loads((tmp_path / "generators.json").read_text())
     assert [r["name"] for r in summary["runs"]] == ["lstm", "cnn"]
@@ -109,6 +123,8 @@ def test_study_script_compares_both_generators_with_side_by_side_timing(tmp_path
     # The LSTM arm is Table 1's SeqGAN run (the smoke Table 1 at 2 rounds, seed 0): --lstm_from takes it, and it is
     # the run the study trained itself.
     reused = tmp_path / "reused"
+    reused.mkdir()
+    shutil.copy(tmp_path / "timing.json", reused)           # timed above: the same script would time it again
     main("reproduce/cnn_generator.py", "--preset", "smoke", "--adv_epochs", "2", "--seeds", "1",
          "--generators", "lstm", "--lstm_from", methods_sweep, "--out", reused)
     trained, taken = (json.loads(next(d.glob("seed*/lstm/metrics.json")).read_text()) for d in (tmp_path, reused))

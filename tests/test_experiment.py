@@ -157,22 +157,33 @@ def _interrupt_at(monkeypatch, step):
     monkeypatch.setattr(Stream, "write", interrupting)
 
 
-def test_ctrl_c_then_kill_9_then_resume_is_exact(smoke_run, tmp_path, capsys, monkeypatch):
-    """Ctrl-C during round 1: a checkpoint, one line, exit 130. The same command again, killed with -9 after round 3
-    is logged but not checkpointed. Once more, on "another machine": the final metrics, curve, samples and
-    metrics.jsonl equal the uninterrupted run's (round 3 redone, logged once), and metrics.json names both machines."""
-    out, argv = tmp_path / "run", ["--preset", "smoke", "--out", str(tmp_path / "run")]
-    _interrupt_at(monkeypatch, 1)
-    line, _ = fails(capsys, SCRIPT, *argv, message="stopped after adversarial step 1/4; checkpoint written", code=130)
-    monkeypatch.undo()
-    index = (out / "checkpoints" / "checkpoint").read_text()
-    assert f'"ckpt-{4 + 2 + 1}"' in index.splitlines()[0] and not (out / "metrics.json").exists()
+ARGV = ["--preset", "smoke"]
 
-    code = KILL_AT.format(root=str(ROOT), step=3, argv=argv, script=str(ROOT / SCRIPT))
-    r = run_script("-c", code)
+
+@ahead.job("test_kill_9_then_ctrl_c_then_resume_is_exact")
+def killed_at_round_3(tmp):
+    """The smoke run in a fresh Python, killed with -9 right after round 3 is logged (not checkpointed)."""
+    out = tmp / "run"
+    return out, run_script("-c", KILL_AT.format(root=str(ROOT), step=3, argv=[*ARGV, "--out", str(out)],
+                                                script=str(ROOT / SCRIPT)))
+
+
+def test_kill_9_then_ctrl_c_then_resume_is_exact(smoke_run, capsys, monkeypatch):
+    """Killed with -9 after round 3 is logged but not checkpointed. The same command again: round 3 redone, then
+    Ctrl-C: a checkpoint, one line, exit 130. Once more, on "another machine": the final metrics, curve, samples and
+    metrics.jsonl equal the uninterrupted run's (round 3 logged once), and metrics.json names both machines."""
+    out, r = ahead.result(killed_at_round_3)
+    argv = [*ARGV, "--out", str(out)]
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
     assert f'"ckpt-{4 + 2 + 2}"' in (out / "checkpoints" / "checkpoint").read_text().splitlines()[0]
     assert jsonl(out)[-1]["step"] == 3 and not (out / "metrics.json").exists()     # logged, never checkpointed
+
+    _interrupt_at(monkeypatch, 3)
+    fails(capsys, SCRIPT, *argv, message="stopped after adversarial step 3/4; checkpoint written", code=130)
+    monkeypatch.undo()
+    index = (out / "checkpoints" / "checkpoint").read_text()
+    assert f'"ckpt-{4 + 2 + 3}"' in index.splitlines()[0] and not (out / "metrics.json").exists()
+    assert [r["step"] for r in jsonl(out) if r["phase"] == "adversarial"] == [1, 2, 3]
 
     other = {"cpu": "Another CPU", "intra_op_threads": 7}            # resumed on another machine: both are named
     monkeypatch.setattr("seqgan_tf.train.run.machine", lambda: other)
@@ -180,7 +191,7 @@ def test_ctrl_c_then_kill_9_then_resume_is_exact(smoke_run, tmp_path, capsys, mo
     monkeypatch.undo()
     m, samples, curve = read_results(out)
     m_ref, samples_ref, curve_ref = read_results(smoke_run[0])
-    assert m["resumed_from"] == [4, 2, 2] and m["machine"] == other and m["machines"] == [m_ref["machine"], other]
+    assert m["resumed_from"] == [4, 2, 3] and m["machine"] == other and m["machines"] == [m_ref["machine"], other]
     assert samples == samples_ref and curve == curve_ref
     assert m["nll_oracle"] == m_ref["nll_oracle"] and m["curve"] == m_ref["curve"]
     assert without_times(jsonl(out)) == without_times(jsonl(smoke_run[0]))
