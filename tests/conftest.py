@@ -1,3 +1,4 @@
+import fcntl
 import functools
 import importlib.util
 import inspect
@@ -210,12 +211,30 @@ def smoke_adv2(tmp_path_factory):
     return out, run_oracle(config.make("smoke", adv_epochs=2), out)
 
 
-@pytest.fixture(scope="session")
-def methods_sweep(tmp_path_factory):
-    """Table 1 by the script at smoke scale with 2 rounds, in two invocations: mle and seqgan for seeds 0 and 1, then
-    ss and pg_bleu for seed 1 alone (merging into the same table). The output directory."""
-    out = tmp_path_factory.mktemp("table1")
+def made_once(tmp_path_factory, name, make):
+    """The directory `name`, filled by make(dir) once per test session even across pytest-xdist's processes: the
+    first to ask makes it under a lock, the others wait and read it (never modify it: copy first)."""
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root      # the session's, not the process's
+    out, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)          # a process that failed half-way
+            out.mkdir()
+            make(out)
+            done.touch()
+    return out
+
+
+def _methods_sweep(out):
     common = ["--preset", "smoke", "--adv_epochs", "2", "--checkpoint_every", "1000", "--out", out]
     main("reproduce/synthetic.py", *common, "--methods", "mle,seqgan", "--seeds", "2")
     main("reproduce/synthetic.py", *common, "--methods", "ss,pg_bleu", "--seed", "1")
-    return out
+
+
+@pytest.fixture(scope="session")
+def methods_sweep(tmp_path_factory):
+    """Table 1 by the script at smoke scale with 2 rounds, in two invocations: mle and seqgan for seeds 0 and 1, then
+    ss and pg_bleu for seed 1 alone (merging into the same table). The output directory, made once per session."""
+    return made_once(tmp_path_factory, "table1", _methods_sweep)
