@@ -86,13 +86,13 @@ def run_script(*args, timeout=300, env=None, cwd=ROOT, **kwargs):
 
 class Ahead:
     """Fresh-process work started ahead of the tests that read it. `@ahead.job("test_x", ...)` registers a function
-    (its own tmp dir) -> result; when the session starts, the jobs whose tests are selected (any slow test of the
-    module if none is named) run one at a time in a background thread, in test order, so each child process uses a
-    core this process leaves idle; `ahead.result(job)` waits for a job's result. In a pytest-xdist worker, which
-    does not know which tests it will be sent, a job starts when a test first asks for it."""
+    (its own tmp dir) -> result; the jobs whose tests are selected (any slow test of the module if none is named)
+    run one at a time in a background thread, in test order, so each child process uses a core this process leaves
+    idle; `ahead.result(job)` waits for a job's result. They start with the session, or, in a pytest-xdist worker
+    (which is sent whole test files, not told which beforehand), with the first test of their file."""
 
     def __init__(self):
-        self.jobs, self.futures, self.pool, self.tmp = {}, {}, None, None
+        self.jobs, self.futures, self.pool, self.tmp, self.modules = {}, {}, None, None, set()
 
     def job(self, *tests):
         def register(fn):
@@ -102,8 +102,15 @@ class Ahead:
 
     def start(self, items, tmp_path_factory):
         self.pool, self.tmp = ThreadPoolExecutor(1, thread_name_prefix="ahead"), tmp_path_factory
-        if os.environ.get("PYTEST_XDIST_WORKER"):
-            return
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            self.submit_for(items)
+
+    def module_starts(self, item):
+        if os.environ.get("PYTEST_XDIST_WORKER") and item.module not in self.modules:
+            self.modules.add(item.module)
+            self.submit_for([i for i in item.session.items if i.module is item.module])
+
+    def submit_for(self, items):
         for item in items:
             for fn, tests in self.jobs.items():
                 named = item.originalname in tests if tests else item.get_closest_marker("slow") is not None
@@ -127,6 +134,11 @@ def _jobs_ahead(request, tmp_path_factory):
     ahead.start(request.session.items, tmp_path_factory)
     yield
     ahead.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(autouse=True)
+def _file_jobs_ahead(request, _jobs_ahead):
+    ahead.module_starts(request.node)
 
 
 @functools.cache
