@@ -103,8 +103,9 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
                     if not trained_here:       # what trained the run, kept with it: re-opening it later changes neither
                         trained_here = True
                         hist["resumed_from"] = resumed_from
-                        if machine() not in hist.setdefault("machines", [])[-1:]:
-                            hist["machines"].append(machine())
+                        here = machine()
+                        if hist.setdefault("machines", [])[-1:] != [here]:
+                            hist["machines"].append(here)
                     t0 = time.perf_counter()
                     if phase == "adversarial":
                         logs["time/round_s"] = seconds                  # the round alone, without its evaluation
