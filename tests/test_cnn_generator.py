@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import PNG, ROOT, Smoke, ahead, fails, main, read_results, run_script, script, seed
+from conftest import PNG, Smoke, ahead, fails, main, read_results, script, seed
 from seqgan_tf import config
 from seqgan_tf.models import CNNGenerator, make_generator
 from seqgan_tf.train.pretrain import mle_epoch
-from test_experiment import KILL_AT, SCRIPT
+from test_experiment import SCRIPT, killed_after_round
 
 
 def test_changing_a_token_never_changes_earlier_logits():
@@ -74,9 +74,7 @@ CNN_ARGV = ["--preset", "smoke", "--generator", "cnn"]
 @ahead.job("test_seqgan_with_cnn_generator_resumes_exactly_after_kill")
 def cnn_killed_at_round_2(tmp):
     """The smoke run with generator=cnn in a fresh Python, killed with -9 right after round 2 is logged."""
-    out = tmp / "killed"
-    return out, run_script("-c", KILL_AT.format(root=str(ROOT), step=2, argv=[*CNN_ARGV, "--out", str(out)],
-                                                script=str(ROOT / SCRIPT)))
+    return killed_after_round(2, CNN_ARGV, tmp / "killed")
 
 
 def test_seqgan_with_cnn_generator_resumes_exactly_after_kill(tmp_path):

@@ -145,6 +145,13 @@ KILL_AT = textwrap.dedent("""
 """)
 
 
+def killed_after_round(step, argv, out):
+    """The synthetic script with argv and --out out in a fresh Python, killed with -9 right after round `step` is
+    logged: (out, the CompletedProcess)."""
+    code = KILL_AT.format(root=str(ROOT), step=step, argv=[*argv, "--out", str(out)], script=str(ROOT / SCRIPT))
+    return out, run_script("-c", code)
+
+
 def _interrupt_at(monkeypatch, step):
     """Ctrl-C (a real SIGINT to this process) right after adversarial round `step` is logged."""
     write = Stream.write
@@ -163,9 +170,7 @@ ARGV = ["--preset", "smoke"]
 @ahead.job("test_kill_9_then_ctrl_c_then_resume_is_exact")
 def killed_at_round_3(tmp):
     """The smoke run in a fresh Python, killed with -9 right after round 3 is logged (not checkpointed)."""
-    out = tmp / "run"
-    return out, run_script("-c", KILL_AT.format(root=str(ROOT), step=3, argv=[*ARGV, "--out", str(out)],
-                                                script=str(ROOT / SCRIPT)))
+    return killed_after_round(3, ARGV, tmp / "run")
 
 
 def test_kill_9_then_ctrl_c_then_resume_is_exact(smoke_run, capsys, monkeypatch):

@@ -172,7 +172,7 @@ def finish(cfg, task, hist, out, resumed_from):
         "resumed_from": hist["resumed_from"] if "resumed_from" in hist else resumed_from,
         "config": cfg.to_dict(),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
-        "machine": hist.get("machines", [machine()])[-1],
+        "machine": hist["machines"][-1] if hist.get("machines") else machine(),
     }
     if len(hist.get("machines", [])) > 1:          # resumed on other machines (or other thread counts)
         metrics["machines"] = hist["machines"]
