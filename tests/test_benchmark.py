@@ -16,6 +16,18 @@ def benchmark_run(tmp):
                            cwd=ROOT)
 
 
+def test_a_resumed_run_is_told_the_time_left():
+    """A resumed run re-prints the projection made when it started; beside it, the time its remaining units take."""
+    from seqgan_tf.train.projection import describe
+    projected = {"pretrain_g": 600.0, "pretrain_d": 1200.0, "adversarial": 3600.0}
+    assert describe(projected) == ("projected time on this machine: 1h30m "
+                                   "(pretrain_g 10m00s, pretrain_d 20m00s, adversarial 1h00m)")
+    assert describe(projected, (0, 0, 0), (10, 5, 40)) == describe(projected)
+    resumed = describe(projected, (10, 5, 10), (10, 5, 40))        # a quarter of the rounds done
+    assert resumed.startswith("projected time when the run started: 1h30m (") and resumed.endswith("; left: 45m00s")
+    assert describe(projected, (6, 0, 0), (10, 0, 40)).endswith("; left: 1h04m")   # no D phase in this method
+
+
 @pytest.mark.slow
 def test_benchmark_smoke_writes_json_and_markdown():
     """`python -m bench` in a fresh process: every phase timed, the rollout comparison and its bound, the

@@ -81,10 +81,16 @@ def d_work(cfg, n_real):
     return trained, scored
 
 
-def describe(projection):
+def describe(projection, done=None, totals=None):
+    """The projection's line; for a resumed run (units `done` of each phase's `totals`) also the time left, each
+    phase's share pro rata, since a resumed run re-prints the projection made when it started."""
     total = sum(projection.values())
     parts = ", ".join(f"{k} {_hms(v)}" for k, v in projection.items())
-    return f"projected time on this machine: {_hms(total)} ({parts})"
+    line = f"projected time on this machine: {_hms(total)} ({parts})"
+    if done and any(done):
+        left = sum(v * (1 - d / t) for v, d, t in zip(projection.values(), done, totals) if t)
+        line = f"projected time when the run started: {_hms(total)} ({parts}); left: {_hms(left)}"
+    return line
 
 
 def _hms(seconds):

@@ -67,7 +67,7 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
                                   "(run the same command again to start)") from None
             hist["projected"] = project(cfg, hist["rates"], int(real.shape[0]))
         if "projected" in hist:
-            log(describe(hist["projected"]))
+            log(describe(hist["projected"], done, totals))
         last_eval = None
 
         def evaluate(phase, epoch):
