@@ -5,12 +5,14 @@
     python reproduce/temperature.py --poems runs/poetry/poetry       # the poetry runs (BLEU-2, protocol (a))
     python reproduce/temperature.py --speeches runs/speeches/speech  # the speech runs (BLEU-3, protocol (a))
     python reproduce/temperature.py --poems runs/poetry/controls     # a --methods sweep: MLE and every method
+    python reproduce/temperature.py --poems runs/poetry/poetry --lm_scores   # + LM and reverse-LM score per α
 
 Reads the generators the runs kept (their checkpoints and best-NLL-valid weights, which results/ does not hold:
 make the runs first, e.g. `python reproduce/synthetic.py --methods mle,seqgan --seeds 5`), samples each at every
 inverse temperature α and writes temperature.{json,csv,png} and crossing.{md,csv} under
-runs/temperature/<runs' name>/ (or --out). Seeds swept before (in that temperature.json, on the same grid) and not
-present now are kept, so seeds can be added one at a time. No training.
+runs/temperature/<runs' name>/ (or --out). Seeds swept before (in that temperature.json, on the same grid, with
+the same scores) and not present now are kept, so seeds can be added one at a time. No generator is trained;
+--lm_scores trains one small language model per point.
 """
 from pathlib import Path
 
@@ -47,10 +49,12 @@ def seed_dirs(root, seeds=None, kind=None):
     return dirs
 
 
-def corpus(kind, root, alphas, cache, seeds=None):
+def corpus(kind, root, alphas, cache, seeds=None, lm_scores=False):
     """The sweep of a poetry or speeches directory: BLEU against the held-out test set (protocol (a)), quality =
-    BLEU-2 for poems (Table 2's), BLEU-3 for speeches (Table 3's first column)."""
+    BLEU-2 for poems (Table 2's), BLEU-3 for speeches (Table 3's first column); with `lm_scores` also the LM and
+    reverse-LM score of every point."""
     from seqgan_tf.data import poetry, speeches
+    from seqgan_tf.experiments.corpus_experiments import lm_scorer
     from seqgan_tf.metrics.bleu import ReferenceBLEU
     from seqgan_tf.metrics.corpus_metrics import text_metrics
     dirs = seed_dirs(root, seeds, kind)
@@ -62,7 +66,8 @@ def corpus(kind, root, alphas, cache, seeds=None):
         data = speeches.prepare(c.corpus, cache, c.test_fraction, c.split_seed)
     references = ReferenceBLEU(data.unpadded("test"), max_n=4)          # protocol (a): the held-out sequences
     return sweep.corpus_sweep(dirs, data, lambda hyps: text_metrics(hyps, references), cfgs, alphas,
-                              dataset=kind, quality="bleu2" if kind == "poems" else "bleu3")
+                              dataset=kind, quality="bleu2" if kind == "poems" else "bleu3",
+                              lm=lm_scorer(data) if lm_scores else None)
 
 
 def build_parser():
@@ -74,6 +79,9 @@ def build_parser():
     parser.add_argument("--only_seeds", help="only these seeds, e.g. 88,89 (default: every seed<k>/ there)")
     parser.add_argument("--alphas", help="inverse temperatures, comma-separated (default: 0.5 .. 2, fine near 1)")
     parser.add_argument("--cache", default="cache", help="prepared-data directory, as poetry_bleu.py's")
+    parser.add_argument("--lm_scores", action="store_true", help="with --poems or --speeches: also the LM score "
+                        "(quality) and reverse-LM score (coverage) at every α, an LM trained on each α's samples "
+                        "(seqgan_tf/metrics/lm_score.py; ~10-30 s each)")
     cli.out_argument(parser, f"{cli.RUNS}/temperature/<runs' name>")
     return parser
 
@@ -84,8 +92,11 @@ def main(argv=None):
         alphas = sweep.parse_alphas(args.alphas) if args.alphas else sweep.ALPHAS
         kind = "poems" if args.poems else "speeches" if args.speeches else None
         root = Path(args.poems or args.speeches or args.runs)
+        if args.lm_scores and not kind:
+            raise ValueError("--lm_scores scores text: use it with --poems or --speeches (the oracle task's quality "
+                             "and coverage are NLL-oracle and NLL-test)")
         if kind:
-            result = corpus(kind, root, alphas, args.cache, args.only_seeds)
+            result = corpus(kind, root, alphas, args.cache, args.only_seeds, args.lm_scores)
         else:
             result = sweep.synthetic_sweep(seed_dirs(root, args.only_seeds), alphas)
         out = cli.output_dir(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))

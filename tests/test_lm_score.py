@@ -4,7 +4,7 @@ import pytest
 
 from conftest import seed
 from seqgan_tf.metrics.lm_score import LMScorer, Recipe, train_lm
-from seqgan_tf.metrics.nll import sequence_nll
+from seqgan_tf.metrics.nll import sample_many, sequence_nll
 from seqgan_tf.models import Oracle
 
 V, T = 12, 6
@@ -87,3 +87,35 @@ def test_kept_samples_get_lm_columns_in_their_table(tmp_path):
     write_table(out, table([{"seed": 0, "data": {}, "models": bare}], {"bleu2": 0.4}, SPEECH_COLUMNS), "toy",
                 "table3", SPEECH_NOTE, "speeches", text_sep="\n")
     assert "LM score" not in (out / "table3.md").read_text()
+
+
+def test_temperature_sweep_points_get_lm_scores(corpus, tmp_path):
+    """With an LMScorer the sweep scores every α's samples: cooling the real-data LM to near-greedy sampling gives
+    samples its real-data LM likes better and an LM of them that covers the test data worse (Caccia et al.'s
+    trade-off); the report adds the reverse-LM table and the LM-score plane with the real data's point."""
+    from seqgan_tf.experiments.temperature_sweep import corpus_scorer, sweep
+    from seqgan_tf.report import quality_diversity as report
+    train, test, scorer = corpus
+
+    class Data:                       # what corpus_scorer reads of a prepared corpus
+        def encoded(self, which):
+            return test
+
+        def decode(self, ids):
+            return [str(t) for t in ids]
+
+    score = corpus_scorer(Data(), lambda hyps: {"bleu2": len({tuple(h) for h in hyps}) / len(hyps)}, 400,
+                          seed(5, 5), lm=scorer)
+    warm, cold = sweep(scorer.real_lm, score, (1.0, 10.0), progress=False)
+    assert cold["lm_score"] < warm["lm_score"] and cold["reverse_lm_score"] > warm["reverse_lm_score"] + 0.5
+    assert warm["lm_score"] == scorer(np.asarray(sample_many(scorer.real_lm, 400, seed(5, 5))))["lm_score"]
+    run = lambda model, shift: {"seed": 0, "model": model, "label": model, "epoch": 1, "points": [  # noqa: E731
+        {**p, "bleu2": p["bleu2"] + shift, "self_bleu2": 0.5} for p in (warm, cold)]}
+    result = {"dataset": "toy", "alphas": [1.0, 10.0], "quality": "bleu2", "diversity": "nll_test",
+              "extra_diversity": ["self_bleu2", "reverse_lm_score"], "runs": [run("seqgan", 0.0), run("mle", -0.1)],
+              "real": [{"seed": 0, **scorer.real(400)}]}
+    report.write(tmp_path, result)
+    md = (tmp_path / "crossing.md").read_text()
+    assert "reverse-LM score at equal BLEU-2" in md and f"reverse-LM score {result['real'][0]['reverse_lm_score']:.3f}" in md
+    assert (tmp_path / "temperature_lm.png").stat().st_size > 0
+    assert (tmp_path / "temperature_reverse_lm_score.png").stat().st_size > 0

@@ -56,7 +56,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, content, message):
     assert not (tmp_path / "o" / "table3.md").exists()
 
 
-def test_smoke_run_writes_table3_with_ten_sentences_per_model(tmp_path):
+def test_smoke_run_writes_table3_with_ten_sentences_per_model(tmp_path, capsys):
     """The script on the fixture: Table 3 with both protocols' BLEU-3/4 for real, MLE and SeqGAN, the paper's
     numbers, ten generated sentences per model; reproduce/figures.py rebuilds it from the files alone."""
     out = tmp_path / "out"
@@ -85,3 +85,7 @@ def test_smoke_run_writes_table3_with_ten_sentences_per_model(tmp_path):
         assert one["nll_test"] == pytest.approx(rows[r["model"]]["nll_test"], rel=1e-5)
         assert one["bleu3"] == pytest.approx(rows[r["model"]]["bleu3"], rel=1e-9)     # the same samples at α = 1
         assert cold["distinct"] <= one["distinct"]
+    # --lm_scores trains an LM on each α's samples: too few of them is one line, nothing written
+    fails(capsys, "reproduce/temperature.py", "--speeches", out, "--alphas", "1", "--cache", tmp_path / "cache",
+          "--lm_scores", "--out", tmp_path / "t_lm", message="LM of seed 0's mle at α 1: an LM needs at least")
+    assert not (tmp_path / "t_lm").exists()

@@ -81,6 +81,8 @@ def test_a_later_sweep_of_other_seeds_is_merged_in(tmp_path):
         (88, 1.0), (89, 2.0), (90, 2.0)]
     assert [r["seed"] for r in merged["real"]] == [88, 89, 90]
     assert [r["seed"] for r in report.merge(path, sweep_of([90], alphas=(0.5, 1.0)))["runs"]] == [90]
+    with_lm = {**sweep_of([90]), "extra_diversity": ["self_bleu2", "reverse_lm_score"]}
+    assert [r["seed"] for r in report.merge(path, with_lm)["runs"]] == [90]      # other scores: never mixed
 
 
 def test_tempered_nll_test_is_the_tempered_softmax():
@@ -122,6 +124,10 @@ def test_crossing_interpolates_and_dominance_needs_both_axes():
 def test_bad_alphas_are_one_line(capsys, alphas, tmp_path):
     fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--alphas", alphas, message="inverse temperature"
           if alphas != "x" else "comma-separated")
+
+
+def test_lm_scores_are_for_text_sweeps(capsys, tmp_path):
+    fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--lm_scores", message="--lm_scores scores text")
 
 
 def test_runs_without_kept_generators_name_the_command_that_makes_them(capsys, tmp_path):

@@ -160,7 +160,7 @@ def add_lm_scores(out_dir, data, parse, text_name="poems", recipe=None):
     <out_dir>/real_lm_scores.json for the table's real row. Trains one LM on the training data, one on each kept
     sample set and one on as many real training sequences. `parse` reads a kept sample back as its tokens, which
     are encoded as G generated them (a variable-length corpus: padded with its end token). Returns the runs."""
-    from ..metrics.lm_score import LMScorer, Recipe
+    from ..metrics.lm_score import Recipe
     recipe = recipe or Recipe()
     sep = {name: sep for _, name, sep in KINDS.values()}[text_name]
     T, end = data.seq_len, data.end
@@ -171,8 +171,7 @@ def add_lm_scores(out_dir, data, parse, text_name="poems", recipe=None):
     paths = seed_metrics(out_dir)
     if not paths:
         raise FileNotFoundError(f"no seed<k>/metrics.json under {out_dir} to score")
-    scorer = LMScorer(data.encoded("train"), data.encoded("test"), len(data.vocab),
-                      end_token=None if end is None else int(data.vocab.encode([end])[0]), recipe=recipe)
+    scorer = lm_scorer(data, recipe)
     runs = []
     for path in paths:
         run_ = read_json(path)
@@ -186,6 +185,15 @@ def add_lm_scores(out_dir, data, parse, text_name="poems", recipe=None):
     n = runs[0]["models"][MODELS[0]]["n_generated"]
     write_json(Path(out_dir) / REAL_LM_SCORES, {**scorer.real(n), "n": n, "recipe": asdict(recipe)})
     return runs
+
+
+def lm_scorer(data, recipe=None):
+    """The LMScorer of a prepared corpus: its LM of the training data, scoring against the test data; sequences are
+    ids as G generates them (a variable-length corpus: padded with its end token)."""
+    from ..metrics.lm_score import LMScorer, Recipe
+    return LMScorer(data.encoded("train"), data.encoded("test"), len(data.vocab),
+                    end_token=None if data.end is None else int(data.vocab.encode([data.end])[0]),
+                    recipe=recipe or Recipe())
 
 
 def real_lm_scores(out_dir) -> dict:

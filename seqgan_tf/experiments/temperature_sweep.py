@@ -48,7 +48,8 @@ def distinct_fraction(samples) -> float:
 
 def sweep(gen, score, alphas, desc="", progress=True) -> list:
     """[{"alpha": α, **score(gen, 1 / α)} for each α]."""
-    return [{"alpha": a, **score(gen, 1.0 / a)} for a in tqdm(alphas, desc=desc, leave=False, disable=not progress)]
+    with tqdm(alphas, desc=desc, leave=False, disable=not progress) as bar:     # closed on an error too
+        return [{"alpha": a, **score(gen, 1.0 / a)} for a in bar]
 
 
 # -- synthetic -----------------------------------------------------------------------------------------------
@@ -175,15 +176,17 @@ def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=None, progress=True, log=pri
 CORPUS_MODELS = {"mle": "MLE", "seqgan": "SeqGAN"}
 
 
-def corpus_scorer(data, metrics, n, seed):
+def corpus_scorer(data, metrics, n, seed, lm=None, name="G"):
     """`metrics(hyps)` of n samples (BLEU against the references, Self-BLEU: the corpus's own metric set), NLL-test
-    of the test set under the tempered G, and the share of distinct samples."""
+    of the test set under the tempered G, and the share of distinct samples; with `lm` (metrics/lm_score.py's
+    LMScorer) also the samples' LM and reverse-LM scores (one LM trained on the samples of each α)."""
     test = data.encoded("test")
 
     def score(gen, temperature):
         ids = sample_many(gen, n, seed, temperature=temperature)
+        lm_scores = lm(ids, f"{name} at α {1 / temperature:g}") if lm else {}
         return {**metrics([data.decode(row) for row in ids]), "distinct": distinct_fraction(ids),
-                "nll_test": nll_test(gen, test, temperature=temperature)}
+                "nll_test": nll_test(gen, test, temperature=temperature), **lm_scores}
     return score
 
 
@@ -211,19 +214,25 @@ def corpus_run_config(run_dir):
     return run_config(run_dir / "pretrain" if (run_dir / "pretrain").is_dir() else run_dir)
 
 
-def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", quality="bleu2",
+def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", quality="bleu2", lm=None,
                  progress=True, log=print) -> dict:
-    """The sweep of MLE and SeqGAN of each corpus run (cfgs: the run's Config each), each sampled as many times as
-    its own evaluation did; the real data's point is the test set's own metrics against the references."""
-    runs = []
+    """The sweep of the generators of each corpus run (cfgs: the run's Config each), each sampled as many times as
+    its own evaluation did. With `lm` (an LMScorer) every point also has its LM and reverse-LM scores, and the real
+    data's point is theirs for as many real sequences (LMScorer.real)."""
+    runs, real, real_lm = [], [], {}
     for run_dir, cfg in zip(run_dirs, cfgs):
         n = cfg.bleu_samples or len(data.test)
         for name, label, gen, epoch in corpus_models(run_dir, cfg):
-            score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64))
+            score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64), lm,
+                                  f"seed {cfg.seed}'s {name}")
             points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
             log(f"seed {cfg.seed} {name}: {quality} {points[0][quality]:.3f} (α {alphas[0]}) -> "
                 f"{points[-1][quality]:.3f} (α {alphas[-1]})")
             runs.append({"seed": cfg.seed, "model": name, "label": label, "epoch": epoch,
                          "points": points})
+        if lm:
+            if n not in real_lm:
+                real_lm[n] = lm.real(n)
+            real.append({"seed": cfg.seed, **real_lm[n]})
     return {"dataset": dataset, "alphas": list(alphas), "quality": quality, "diversity": "nll_test",
-            "extra_diversity": ["self_bleu2"], "runs": runs, "real": []}
+            "extra_diversity": ["self_bleu2"] + (["reverse_lm_score"] if lm else []), "runs": runs, "real": real}

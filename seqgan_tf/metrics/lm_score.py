@@ -45,7 +45,8 @@ def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe(), d
     seqs = np.asarray(seqs, np.int32)
     n_val = max(1, int(round(recipe.held_out * len(seqs))))
     if len(seqs) - n_val < recipe.batch_size:
-        raise ValueError(f"an LM needs at least {recipe.batch_size + n_val} sequences to train on, got {len(seqs)}")
+        raise ValueError(f"{desc}: an LM needs at least {recipe.batch_size + n_val} sequences to train on, "
+                         f"got {len(seqs)}")
     order = np.random.default_rng(recipe.seed).permutation(len(seqs))
     val, train = seqs[order[:n_val]], tf.constant(seqs[order[n_val:]])
     lm = Generator(vocab_size, recipe.emb_dim, recipe.hidden_dim, seqs.shape[1], start_token, seed=recipe.seed,

@@ -21,9 +21,10 @@ from .fmt import num, pm, seed_count  # noqa: E402
 
 # +1: higher is better, -1: lower is better
 SENSE = {"nll_oracle": -1, "nll_test": -1, "distinct": +1, "bleu2": +1, "bleu3": +1, "bleu4": +1,
-         "self_bleu2": -1}
+         "self_bleu2": -1, "lm_score": -1, "reverse_lm_score": -1}
 NAMES = {"nll_oracle": "NLL-oracle", "nll_test": "NLL-test", "distinct": "distinct samples", "bleu2": "BLEU-2",
-         "bleu3": "BLEU-3", "bleu4": "BLEU-4", "self_bleu2": "Self-BLEU-2"}
+         "bleu3": "BLEU-3", "bleu4": "BLEU-4", "self_bleu2": "Self-BLEU-2", "lm_score": "LM score",
+         "reverse_lm_score": "reverse-LM score"}
 REFERENCE = "seqgan"
 
 
@@ -106,10 +107,10 @@ def points_rows(sweep):
             for r in sweep["runs"] for p in r["points"]]
 
 
-def figure(sweep, png_path, diversity=None):
+def figure(sweep, png_path, diversity=None, quality=None):
     """Quality (y) against diversity (x), the mean over seeds at each α with ±std bars, α = 1 starred, the real
-    data's point marked."""
-    quality, diversity = sweep["quality"], diversity or sweep["diversity"]
+    data's point marked where it has both."""
+    quality, diversity = quality or sweep["quality"], diversity or sweep["diversity"]
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     models = list(dict.fromkeys(r["model"] for r in sweep["runs"]))
     for i, model in enumerate(models):
@@ -125,9 +126,10 @@ def figure(sweep, png_path, diversity=None):
         for k in (0, len(alphas) - 1):
             ax.annotate(f"α={alphas[k]:g}", (d.mean(0)[k], q.mean(0)[k]), fontsize=7, color=color,
                         xytext=(3, 3), textcoords="offset points")
-    if sweep.get("real"):
-        ax.plot(np.mean([r[diversity] for r in sweep["real"]]), np.mean([r[quality] for r in sweep["real"]]), "kX",
-                ms=9, label="real data")
+    real = [r for r in sweep.get("real", []) if quality in r and diversity in r]
+    if real:
+        ax.plot(np.mean([r[diversity] for r in real]), np.mean([r[quality] for r in real]), "kX", ms=9,
+                label="real data")
     ax.set_xlabel(f"{NAMES[diversity]} ({'lower' if SENSE[diversity] < 0 else 'higher'} = more diverse/covering)")
     ax.set_ylabel(f"{NAMES[quality]} ({'lower' if SENSE[quality] < 0 else 'higher'} = better quality)")
     ax.set_title(f"Quality vs diversity over temperatures ({sweep['dataset']}); ★ = α 1")
@@ -139,13 +141,14 @@ def figure(sweep, png_path, diversity=None):
 
 
 def merge(path, sweep):
-    """`sweep` with the runs of an earlier sweep at `path` (same dataset and grid) whose seeds it lacks."""
+    """`sweep` with the runs of an earlier sweep at `path` (same dataset, grid and scores) whose seeds it lacks."""
     path = Path(path)
     if not path.is_file():
         return sweep
     old = read_json(path)
-    if (old.get("dataset"), old.get("alphas")) != (sweep["dataset"], sweep["alphas"]):
-        return sweep                          # another grid: the new sweep replaces it
+    same = ("dataset", "alphas", "extra_diversity")
+    if [old.get(k) for k in same] != [sweep.get(k) for k in same]:
+        return sweep                          # another grid or other scores: the new sweep replaces it
     seeds = {r["seed"] for r in sweep["runs"]}
     kept = [r for r in old["runs"] if r["seed"] not in seeds]
     real = [r for r in old.get("real", []) if r["seed"] not in seeds]
@@ -154,7 +157,8 @@ def merge(path, sweep):
 
 
 def write(out, sweep=None):
-    """temperature.{json,csv}, crossing.{md,csv} and temperature.png in `out` (sweep None: re-read the JSON)."""
+    """temperature.{json,csv}, crossing.{md,csv}, temperature.png, one figure per extra diversity measure and, with
+    LM scores, LM score against reverse-LM score (Caccia et al.'s plane) in `out` (sweep None: re-read the JSON)."""
     out = Path(out)
     if sweep is None:
         sweep = read_json(out / "temperature.json")
@@ -168,6 +172,13 @@ def write(out, sweep=None):
     for extra in sweep.get("extra_diversity", []):
         text += "\n" + markdown(sweep, crossings(sweep, extra))
         figure(sweep, out / f"temperature_{extra}.png", extra)
+    real = [r for r in sweep.get("real", []) if "reverse_lm_score" in r]
+    if real:
+        text += (f"\nReal data: LM score {num(np.mean([r['lm_score'] for r in real]))} (the test data), reverse-LM "
+                 f"score {num(np.mean([r['reverse_lm_score'] for r in real]))} (an LM trained on as many real training "
+                 f"sequences as a model generates). LM recipe: seqgan_tf/metrics/lm_score.py.\n")
     atomic_write(out / "crossing.md", text)
     figure(sweep, out / "temperature.png")
+    if "reverse_lm_score" in sweep.get("extra_diversity", []):
+        figure(sweep, out / "temperature_lm.png", "reverse_lm_score", "lm_score")
     return text
