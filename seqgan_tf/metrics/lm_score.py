@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import tensorflow as tf
@@ -39,14 +40,23 @@ class Recipe:
     seed: int = 0
 
 
+def held_out_count(n, recipe=Recipe()) -> int:
+    """How many of n sequences the recipe keeps out for early stopping; ValueError where too few are left to train
+    one batch."""
+    n_val = max(1, int(round(recipe.held_out * n)))
+    if n - n_val < recipe.batch_size:
+        raise ValueError(f"an LM needs at least {recipe.batch_size + n_val} sequences to train on, got {n}")
+    return n_val
+
+
 def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe(), desc="LM") -> Generator:
     """An LSTM language model of `seqs` (N, T) by the recipe, with its best held-out epoch's weights; `desc` names
     its progress bar."""
     seqs = np.asarray(seqs, np.int32)
-    n_val = max(1, int(round(recipe.held_out * len(seqs))))
-    if len(seqs) - n_val < recipe.batch_size:
-        raise ValueError(f"{desc}: an LM needs at least {recipe.batch_size + n_val} sequences to train on, "
-                         f"got {len(seqs)}")
+    try:
+        n_val = held_out_count(len(seqs), recipe)
+    except ValueError as e:
+        raise ValueError(f"{desc}: {e}") from None
     order = np.random.default_rng(recipe.seed).permutation(len(seqs))
     val, train = seqs[order[:n_val]], tf.constant(seqs[order[n_val:]])
     lm = Generator(vocab_size, recipe.emb_dim, recipe.hidden_dim, seqs.shape[1], start_token, seed=recipe.seed,
@@ -70,12 +80,23 @@ def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe(), d
 
 
 class LMScorer:
-    """Scores generated sequences against one real corpus; the LM of the real training data is trained once."""
+    """Scores generated sequences against one real corpus; the LM of the real training data is trained once, when
+    first needed."""
 
     def __init__(self, real_train, real_test, vocab_size, start_token=0, end_token=None, recipe=Recipe()):
         self.train, self.test = np.asarray(real_train, np.int32), np.asarray(real_test, np.int32)
         self.lm_args = dict(vocab_size=vocab_size, start_token=start_token, end_token=end_token, recipe=recipe)
-        self.real_lm = train_lm(self.train, **self.lm_args, desc="LM of the real training data")
+
+    @cached_property
+    def real_lm(self) -> Generator:
+        return train_lm(self.train, **self.lm_args, desc="LM of the real training data")
+
+    def check(self, n, what):
+        """ValueError naming `what` unless n generated sequences are enough to train an LM on (before any work)."""
+        try:
+            held_out_count(n, self.lm_args["recipe"])
+        except ValueError as e:
+            raise ValueError(f"{what}: {e}") from None
 
     def __call__(self, generated, name="generated") -> dict:
         """{"lm_score": quality, "reverse_lm_score": coverage} of generated (N, T); lower is better for both."""
