@@ -220,10 +220,10 @@ def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", q
     its own evaluation did. With `lm` (an LMScorer) every point also has its LM and reverse-LM scores, and the real
     data's point is theirs for as many real sequences (LMScorer.real)."""
     runs, real, real_lm = [], [], {}
-    for cfg in cfgs if lm else ():
-        lm.check(cfg.bleu_samples or len(data.test), f"seed {cfg.seed}'s samples")
-    for run_dir, cfg in zip(run_dirs, cfgs):
-        n = cfg.bleu_samples or len(data.test)
+    counts = [cfg.bleu_samples or len(data.test) for cfg in cfgs]
+    for cfg, n in zip(cfgs, counts) if lm else ():
+        lm.check(n, f"seed {cfg.seed}'s samples")
+    for run_dir, cfg, n in zip(run_dirs, cfgs, counts):
         for name, label, gen, epoch in corpus_models(run_dir, cfg):
             score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64), lm,
                                   f"seed {cfg.seed}'s {name}")

@@ -40,12 +40,12 @@ class Recipe:
     seed: int = 0
 
 
-def held_out_count(n, recipe=Recipe()) -> int:
-    """How many of n sequences the recipe keeps out for early stopping; ValueError where too few are left to train
-    one batch."""
+def held_out_count(n, recipe=Recipe(), what="LM") -> int:
+    """How many of n sequences the recipe keeps out for early stopping; ValueError naming `what` where too few are
+    left to train one batch."""
     n_val = max(1, int(round(recipe.held_out * n)))
     if n - n_val < recipe.batch_size:
-        raise ValueError(f"an LM needs at least {recipe.batch_size + n_val} sequences to train on, got {n}")
+        raise ValueError(f"{what}: an LM needs at least {recipe.batch_size + n_val} sequences to train on, got {n}")
     return n_val
 
 
@@ -53,10 +53,7 @@ def train_lm(seqs, vocab_size, start_token=0, end_token=None, recipe=Recipe(), d
     """An LSTM language model of `seqs` (N, T) by the recipe, with its best held-out epoch's weights; `desc` names
     its progress bar."""
     seqs = np.asarray(seqs, np.int32)
-    try:
-        n_val = held_out_count(len(seqs), recipe)
-    except ValueError as e:
-        raise ValueError(f"{desc}: {e}") from None
+    n_val = held_out_count(len(seqs), recipe, desc)
     order = np.random.default_rng(recipe.seed).permutation(len(seqs))
     val, train = seqs[order[:n_val]], tf.constant(seqs[order[n_val:]])
     lm = Generator(vocab_size, recipe.emb_dim, recipe.hidden_dim, seqs.shape[1], start_token, seed=recipe.seed,
@@ -93,10 +90,7 @@ class LMScorer:
 
     def check(self, n, what):
         """ValueError naming `what` unless n generated sequences are enough to train an LM on (before any work)."""
-        try:
-            held_out_count(n, self.lm_args["recipe"])
-        except ValueError as e:
-            raise ValueError(f"{what}: {e}") from None
+        held_out_count(n, self.lm_args["recipe"], what)
 
     def __call__(self, generated, name="generated") -> dict:
         """{"lm_score": quality, "reverse_lm_score": coverage} of generated (N, T); lower is better for both."""
