@@ -82,6 +82,9 @@ class Config:
                                              # code computes); "delayed": a copy updated w_r <- beta w_r + (1-beta) w_g
                                              # (what it intended)
     rollout_beta: float = _f(0.8, ADVERSARIAL)   # update rate of the delayed copy
+    pg_loss: str = _f("mean", ADVERSARIAL)   # policy-gradient loss over the batch: "mean" (eq. 8 per sequence) or
+                                             # "sum" (as released: grad_clip then binds on batch_size times the
+                                             # gradient, so late, small-reward steps keep their size under Adam)
     rollout_chunk: int = _f(4096, RUN)     # rows per D call inside the rollout graph (bounds memory; same results)
     # --- Table 1 methods: what replaces the adversarial round (train/baselines.py); all start from one MLE run ---
     method: str = _f("seqgan", METHOD)     # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling),
@@ -193,6 +196,8 @@ def _check(cfg: Config) -> Config:
         raise ValueError(f"rollout_beta must be in [0, 1], got {cfg.rollout_beta}")
     if cfg.rollout_policy not in ("current", "delayed"):
         raise ValueError(f"rollout_policy must be 'current' or 'delayed', got {cfg.rollout_policy!r}")
+    if cfg.pg_loss not in ("mean", "sum"):
+        raise ValueError(f"pg_loss must be 'mean' or 'sum', got {cfg.pg_loss!r}")
     if cfg.d_precision not in ("float32", "bfloat16"):
         raise ValueError(f"d_precision must be 'float32' or 'bfloat16', got {cfg.d_precision!r}")
     methods_table.of_config(cfg.method)           # ValueError naming the choices

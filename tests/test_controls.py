@@ -26,9 +26,9 @@ def pg_rewards(monkeypatch):
     """Every reward matrix a policy-gradient step receives, with its sequences."""
     seen, real_step = [], seqgan.pg_step
 
-    def recording(gen, opt, seqs, rewards):
+    def recording(gen, opt, seqs, rewards, *args):
         seen.append((seqs.numpy(), rewards.numpy()))
-        return real_step(gen, opt, seqs, rewards)
+        return real_step(gen, opt, seqs, rewards, *args)
 
     monkeypatch.setattr(seqgan, "pg_step", recording)
     return seen

@@ -235,6 +235,7 @@ def _bad_oracle(tmp_path):
     (["--preset", "smoke", "--adv_epochs", "-3"], "adv_epochs must be >= 0"),
     (["--preset", "smoke", "--g_lr", "fast"], "g_lr: cannot parse 'fast'"),
     (["--preset", "smoke", "--rollout_policy", "sometimes"], "rollout_policy must be"),
+    (["--preset", "smoke", "--pg_loss", "max"], "pg_loss must be 'mean' or 'sum', got 'max'"),
     (["--preset", "smoke", "--oracle", "{tmp}/missing.pkl"], "oracle file not found"),
     (["--preset", "smoke", "--oracle", "{tmp}/corrupt.pkl"], "not a readable pickle"),
     (["--preset", "smoke", "--oracle", "{bad}"], "array 5 has shape (3, 8), expected (8, 8)"),

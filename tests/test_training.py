@@ -129,6 +129,26 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
     assert rewarded > 0.3 and rewarded > ignored + 0.3, (rewarded, ignored)
 
 
+def test_summed_pg_loss_is_the_mean_loss_with_clip_and_epsilon_batch_times_smaller():
+    """pg_loss="sum" (as released) reports batch x the mean loss and steps exactly as the mean loss would under a
+    global-norm clip and an Adam epsilon both batch times smaller; under the same clip the two differ once the
+    rewards change scale (here: a hundredfold smaller after five steps)."""
+    from seqgan_tf.train.optim import Adam
+    seqs = Smoke().gen.sample(32, seed(0, 0))
+    rewards = tf.random.stateless_uniform(seqs.shape, seed(1, 1))
+    clip, B, runs = 0.05, 32, []
+    for summed, opt in ((True, adam(0.01, clip)), (False, Adam(0.01, epsilon=1e-8 / B, global_clipnorm=clip / B)),
+                        (False, adam(0.01, clip))):
+        s = Smoke()
+        opt.build(s.gen.trainable_variables)
+        losses = [float(pg_step(s.gen, opt, seqs, rewards * (1.0 if k < 5 else 0.01), summed)) for k in range(10)]
+        runs.append((np.concatenate([w.ravel() for w in s.gen.get_weights()]), losses))
+    (summed, summed_losses), (tighter, mean_losses), (mean, _) = runs
+    np.testing.assert_allclose(summed_losses, B * np.array(mean_losses), rtol=1e-5)
+    np.testing.assert_allclose(summed, tighter, atol=1e-6)
+    assert np.abs(mean - summed).max() > 1e-3
+
+
 def test_fused_adam_equals_keras_adam_bit_for_bit():
     """train/optim.Adam (one XLA pass per large dense variable, XLA capped at AVX by `runtime.configure()`) gives
     exactly Keras's weights, with a clipped norm as G's and a sparse gradient as embeddings get."""
