@@ -106,6 +106,32 @@ def test_paper_schedule_table_and_figure_from_a_run_in_progress(redrawn):
     assert (d / "figure2.png").read_bytes()[:8] == PNG
 
 
+def test_paper_schedule_sets_the_summed_pg_loss_beside_the_mean_round_by_round(tmp_path):
+    """A SeqGAN run with the batch-summed PG loss from the same pretraining is a row of its own, compared with the
+    released log like the others and with the current run at every round both have evaluated."""
+    from seqgan_tf.report import paper_schedule
+    from seqgan_tf.report.released_log import RELEASED_ADVERSARIAL
+    src = ROOT / "results" / "synthetic" / "paper" / "seed88"
+    for row in ("pretrain", "seqgan"):
+        (tmp_path / "seed88" / row).mkdir(parents=True)
+        for f in (src / row).glob("metrics.json*"):
+            shutil.copy(f, tmp_path / "seed88" / row)
+    lines = [json.loads(line) for line in (src / "seqgan" / "metrics.jsonl").read_text().splitlines()]
+    summed = [{**r, "eval/nll_oracle": r["eval/nll_oracle"] - 0.05}
+              if r["phase"] == "adversarial" and "eval/nll_oracle" in r and r["step"] <= 20 else r
+              for r in lines if r["phase"] != "adversarial" or r["step"] <= 22]
+    (tmp_path / "seed88" / paper_schedule.SUMMED).mkdir()
+    (tmp_path / "seed88" / paper_schedule.SUMMED / "metrics.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in summed))
+    report = paper_schedule.write(tmp_path)
+    assert [(p["round"], round(p["difference"], 6)) for p in report["pairs"]] == [(r, -0.05) for r in (5, 10, 15, 20)]
+    row = next(r for r in report["rows"] if r["key"] == paper_schedule.SUMMED)
+    assert row["at"] == "round 20 (in progress)" and row["released_log"] == RELEASED_ADVERSARIAL[20]
+    assert sum(g["run"] == paper_schedule.SUMMED for g in report["gaps"]) == 4
+    text = (tmp_path / "table1.md").read_text()
+    assert "| 88 | 20 | 8.949 | 8.899 | -0.050 |" in text and "| 88 | summed PG loss | 20 | 8.899 |" in text
+
+
 @pytest.mark.parametrize("experiment, name", [("poetry/poetry", "table2"), ("speeches/speech", "table3"),
                                               ("music/music", "table4")])
 def test_tables_2_3_and_4_from_their_seeds(redrawn, experiment, name):

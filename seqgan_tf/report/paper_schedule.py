@@ -1,6 +1,7 @@
 """Table 1 and Figure 2 at the released schedule (`paper` preset), beside the released code's own log, from the runs
 under one directory (results/synthetic/paper/): seed<k>/pretrain (the shared MLE pretraining), seed<k>/seqgan and
-the rows that train no D (MLE continued, SS as run, PG-BLEU as run). A run still in progress counts up to its last
+the rows that train no D (MLE continued, SS as run, PG-BLEU as run), and SeqGAN variants of a seed (VARIANTS). A
+run still in progress counts up to its last
 evaluation: every curve is read from its metrics.jsonl, which grows as the run goes, so the report can be redrawn
 whenever the run is stopped. The quick preset's SeqGAN (results/synthetic/quick, quick_long) is drawn for contrast.
 Never trains; no TensorFlow.
@@ -26,7 +27,13 @@ ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at th
 # from its own pretraining on, is kept, drawn and compared with the released log beside the run that replaced it,
 # never joined to it.
 STOPPED = "seqgan_stopped"
-LABELS = {**{k: METHODS[k].label for k in ROWS}, STOPPED: "SeqGAN, stopped earlier run"}
+# SeqGAN from the same pretraining with the policy-gradient loss summed over the batch (--pg_loss sum), as released:
+# set beside the current run round by round, it shows what that loss does on this schedule.
+SUMMED = "seqgan_pg_sum"
+VARIANTS = {STOPPED: ("SeqGAN, stopped earlier run", "stopped"),
+            SUMMED: ("SeqGAN, PG loss summed over the batch (as released)", "summed PG loss")}
+LABELS = {**{k: METHODS[k].label for k in ROWS}, **{k: label for k, (label, _) in VARIANTS.items()}}
+RUN_NAMES = {"seqgan": "current", **{k: name for k, (_, name) in VARIANTS.items()}}
 
 
 def is_paper_schedule(root):
@@ -57,7 +64,7 @@ def _runs(root):
         epochs, seed = m["config"]["pretrain_g_epochs"], m["seed"]
         points, _ = curve(pre.parent, epochs)
         runs = {"pretrain": {"curve": points, "machine": m.get("machine"), "epochs": epochs}}
-        for row in ROWS + (STOPPED,):
+        for row in ROWS + tuple(VARIANTS):
             d = pre.parent.parent / row
             if (d / "metrics.jsonl").is_file():
                 points, rounds = curve(d, epochs)
@@ -127,21 +134,21 @@ def build(root):
         row("mle_pretrained", "MLE (the shared pretraining)", [p["curve"][-1] for p in pre], f"{epochs} MLE epochs",
             paper=METHODS["mle"].paper, released=RELEASED_PRETRAIN[max(RELEASED_PRETRAIN)],
             note=f"released: its last pretraining log line, after {max(RELEASED_PRETRAIN) + 1} MLE epochs")
-    for key in ROWS + (STOPPED,):
+    for key in ROWS + tuple(VARIANTS):
         done = [runs[s][key] for s in seeds if key in runs[s] and runs[s][key]["curve"]]
         if not done:
             continue
         last = min(r["curve"][-1]["round"] for r in done)           # the last round every seed has evaluated
         state = ("stopped" if key == STOPPED else "finished" if all(r["finished"] for r in done)
                  else "in progress")
-        seqgan = key in ("seqgan", STOPPED)
+        seqgan = key == "seqgan" or key in VARIANTS
         row(key, LABELS[key], [_at(r["curve"], last) for r in done], f"round {last} ({state})",
-            paper=METHODS["seqgan" if key == STOPPED else key].paper,
+            paper=METHODS["seqgan" if seqgan else key].paper,
             released=RELEASED_ADVERSARIAL.get(last) if seqgan else None,
             note="released: its log line 'epoch {0}', after {1} g-steps".format(last, last + 1) if seqgan else "")
     gaps = []
     for s in seeds:
-        for key in ("seqgan", STOPPED):
+        for key in RUN_NAMES:
             start = runs[s][key]["start"]["nll_oracle"] if key in runs[s] else None
             for c in runs[s].get(key, {}).get("curve", []):
                 released = RELEASED_ADVERSARIAL.get(c["round"])
@@ -151,11 +158,17 @@ def build(root):
                                  "nll_test": c["nll_test"], "released_log": released, "gap": c["nll_oracle"] - released,
                                  "change": c["nll_oracle"] - start,
                                  "released_change": released - RELEASED_ADVERSARIAL[0]})
+    # the summed PG loss against the mean, from one pretraining: every round both have evaluated
+    pairs = [{"seed": s, "round": c["round"], "mean": c["nll_oracle"], "summed": other["nll_oracle"],
+              "difference": other["nll_oracle"] - c["nll_oracle"], "mean_nll_test": c["nll_test"],
+              "summed_nll_test": other["nll_test"]}
+             for s in seeds if "seqgan" in runs[s] and SUMMED in runs[s] for c in runs[s]["seqgan"]["curve"]
+             if (other := _at(runs[s][SUMMED]["curve"], c["round"]))]
     # each row's curve from round 0 (the pretraining's last evaluation) on, for the figure
-    curves = {s: {key: [{**r[key]["start"], "round": 0}] + r[key]["curve"] for key in ROWS + (STOPPED,) if key in r}
-              for s, r in runs.items()}
-    return {"rows": rows, "gaps": gaps, "seeds": seeds, "quick": quick, "released_source": RELEASED_SOURCE,
-            "curves": curves,
+    curves = {s: {key: [{**r[key]["start"], "round": 0}] + r[key]["curve"] for key in ROWS + tuple(VARIANTS)
+                  if key in r} for s, r in runs.items()}
+    return {"rows": rows, "gaps": gaps, "pairs": pairs, "seeds": seeds, "quick": quick,
+            "released_source": RELEASED_SOURCE, "curves": curves,
             "machines": {s: runs[s]["pretrain"]["machine"] for s in seeds},
             "rounds_done": {s: {k: v["rounds"] for k, v in runs[s].items() if k != "pretrain"} for s in seeds}}
 
@@ -177,20 +190,31 @@ def markdown(report):
               "", "### SeqGAN against the released log, round by round", "",
               "| seed | run | round | NLL-oracle | released log | gap | change since pretraining | released log's "
               "change | NLL-test |", "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {g['seed']} | {'stopped' if g['run'] == STOPPED else 'current'} | {g['round']} "
+    lines += [f"| {g['seed']} | {RUN_NAMES[g['run']]} | {g['round']} "
               f"| {num(g['nll_oracle'])} | {num(g['released_log'])} | {g['gap']:+.3f} | {g['change']:+.3f} "
               f"| {g['released_change']:+.3f} | {num(g['nll_test'])} |" for g in report["gaps"]]
     if any(g["run"] == STOPPED for g in report["gaps"]):
         lines += ["", "stopped: an earlier SeqGAN run of the seed, stopped for good (its checkpoint is gone) and made "
                   "again from scratch by the current run; the two curves are never joined. Its own pretraining and "
                   "its round 0 are in its metrics.jsonl (results/synthetic/paper/README.md says how it differs)."]
+    if any(g["run"] == SUMMED for g in report["gaps"]):
+        lines += ["", "summed PG loss: SeqGAN from the same pretraining with the policy-gradient loss summed over the "
+                  "batch, as the released code sums it (--pg_loss sum); everything else as the current run."]
     if report["gaps"]:
-        starts = {(g["seed"], g["run"]): g["nll_oracle"] - g["change"] for g in report["gaps"]}
+        starts = {(g["seed"], g["run"]): g["nll_oracle"] - g["change"] for g in report["gaps"]
+                  if g["run"] != SUMMED}
         lines += ["", "change since pretraining: from the MLE pretraining's last evaluation (ours) and from the "
                   f"released log's first adversarial line, {RELEASED_ADVERSARIAL[0]:.3f}: the released run started "
                   + ", ".join(f"{RELEASED_ADVERSARIAL[0] - v:+.3f} from seed {s}'s"
                               + (" stopped run's" if run == STOPPED else "") for (s, run), v in starts.items())
                   + ", and the gap carries that."]
+    if report["pairs"]:
+        lines += ["", "### SeqGAN's policy-gradient loss: summed over the batch (as released) against the mean", "",
+                  "From one pretraining and seed; only the loss differs.", "",
+                  "| seed | round | NLL-oracle, mean loss | NLL-oracle, summed loss | summed − mean | NLL-test, mean "
+                  "| NLL-test, summed |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {p['seed']} | {p['round']} | {num(p['mean'])} | {num(p['summed'])} | {p['difference']:+.3f} "
+                  f"| {num(p['mean_nll_test'])} | {num(p['summed_nll_test'])} |" for p in report["pairs"]]
     if q:
         lines += ["", f"Noise, measured on the quick preset's SeqGAN (seeds {', '.join(map(str, q['seeds']))}): one "
                   f"evaluation ±{q['eval_noise']:.3f} (two standard errors of the difference of two evaluations of "
@@ -208,9 +232,9 @@ def figure(report):
         for s, rows in report["curves"].items():
             for row, points in rows.items():
                 stopped = row == STOPPED
-                ax.plot([c["round"] for c in points], [c[key] for c in points], "o-", ms=2 if stopped else 3,
-                        lw=1 if stopped else 1.5, alpha=0.5 if stopped else 1,
-                        color=METHODS["seqgan" if stopped else row].color,
+                ax.plot([c["round"] for c in points], [c[key] for c in points], "^--" if row == SUMMED else "o-",
+                        ms=2 if stopped else 3, lw=1 if stopped else 1.5, alpha=0.5 if stopped else 1,
+                        color=METHODS["seqgan" if row in VARIANTS else row].color,
                         label=f"{LABELS[row]}, paper schedule, seed {s}")
         if q:
             xs = [r[0] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
