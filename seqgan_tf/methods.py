@@ -24,6 +24,7 @@ class Method:
     uses_total: bool = False      # round i depends on the number of rounds, so a finished run cannot be extended
     color: str = "C0"             # Figure 2's line colour
     control: bool = False         # a control (not a row of the paper's Table 1): `--methods controls` runs these
+    variant: bool = False         # another setting of a row above, run only when named (not in 'all')
 
     def config(self, name) -> dict:
         """The Config overrides of the row `name` (this entry's key)."""
@@ -46,6 +47,10 @@ METHODS = {
                              overrides={"method": "pg_bleu", "bleu_smoothing": "legacy", "bleu_rollout_num": 1,
                                         "adv_lr": 1e-3}),
     "seqgan": Method("SeqGAN", f"{_SEQGAN}:seqgan_round", uses_d=True, paper=8.736, color="C5"),
+    # The released code sums the policy-gradient loss over the batch: G's clip then binds on 64 times the gradient.
+    "seqgan_summed": Method("SeqGAN, PG loss summed over the batch (as released)", f"{_SEQGAN}:seqgan_round",
+                            uses_d=True, paper=8.736, overrides={"method": "seqgan", "pg_loss": "sum"}, color="m",
+                            variant=True),
     # Controls (train/controls.py): SeqGAN with D's information taken out of the reward. Not rows of the paper.
     "constant_reward": Method("Control: constant reward Q = 2", f"{_CONTROLS}:constant_reward_round",
                               uses_d=False, overrides={"reward_constant": 2.0}, color="C6", control=True),
@@ -81,7 +86,7 @@ def round_function(method: str):
 def parse(text: str) -> list:
     """Row names from 'all' (the paper's Table 1 rows), 'controls' (MLE, SeqGAN and every control) or a comma list
     (ValueError naming any unknown one)."""
-    groups = {"all": [n for n, m in METHODS.items() if not m.control],
+    groups = {"all": [n for n, m in METHODS.items() if not (m.control or m.variant)],
               "controls": ["mle", "seqgan", *(n for n, m in METHODS.items() if m.control)]}
     names = groups.get(text) or [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in METHODS]

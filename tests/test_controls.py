@@ -12,8 +12,7 @@ from seqgan_tf.train.state import State
 
 
 def state(method, **overrides):
-    cfg = config.make("smoke", method=method, **methods.METHODS.get(method, methods.METHODS["seqgan"]).overrides,
-                      **overrides)
+    cfg = config.make("smoke", **{**methods.METHODS[method].config(method), **overrides})
     return State.build(cfg)
 
 
@@ -53,6 +52,17 @@ def test_matched_constant_is_seqgans_first_round_reward(pg_rewards, tmp_path):
     resumed = state("matched_constant")
     resumed.checkpoint().read(path).assert_existing_objects_matched()
     assert float(resumed.models.reward_level) == first["adv/reward_level"]
+
+
+def test_seqgan_summed_is_seqgan_stepping_on_the_batch_sum(pg_rewards):
+    """The released loss as a row of its own: from the same state, the same sequences and rewards as SeqGAN's, a loss
+    batch times larger; named only, never part of 'all'."""
+    logs = [run_round(name, state(name)) for name in ("seqgan", "seqgan_summed")]
+    (seqs, q), (summed_seqs, summed_q) = pg_rewards
+    np.testing.assert_array_equal(seqs, summed_seqs)
+    np.testing.assert_array_equal(q, summed_q)
+    assert logs[1]["adv/g_loss"] == pytest.approx(len(seqs) * logs[0]["adv/g_loss"], rel=1e-5)
+    assert "seqgan_summed" not in methods.parse("all") and methods.parse("seqgan_summed") == ["seqgan_summed"]
 
 
 def test_constant_and_random_rewards(pg_rewards):

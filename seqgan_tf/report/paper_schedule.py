@@ -1,7 +1,7 @@
 """Table 1 and Figure 2 at the released schedule (`paper` preset), beside the released code's own log, from the runs
 under one directory (results/synthetic/paper/): seed<k>/pretrain (the shared MLE pretraining), seed<k>/seqgan and
-the rows that train no D (MLE continued, SS as run, PG-BLEU as run), and SeqGAN variants of a seed (VARIANTS). A
-run still in progress counts up to its last
+the rows that train no D (MLE continued, SS as run, PG-BLEU as run), and SeqGAN with the released batch-summed
+policy-gradient loss beside SeqGAN, round by round. A run still in progress counts up to its last
 evaluation: every curve is read from its metrics.jsonl, which grows as the run goes, so the report can be redrawn
 whenever the run is stopped. The quick preset's SeqGAN (results/synthetic/quick, quick_long) is drawn for contrast.
 Never trains; no TensorFlow.
@@ -22,18 +22,14 @@ from ..results import atomic_write, read_json, save_figure, write_csv, write_jso
 from .fmt import num, seed_count  # noqa: E402
 from .released_log import RELEASED_ADVERSARIAL, RELEASED_PRETRAIN, RELEASED_SOURCE  # noqa: E402
 
-ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan")     # the rows run at this schedule (none but SeqGAN trains D)
+ROWS = ("mle", "ss_as_run", "pg_bleu_as_run", "seqgan", "seqgan_summed")    # the rows run at this schedule
 # A SeqGAN run of the seed that was stopped for good (its checkpoint is gone) and made again from scratch: its curve,
 # from its own pretraining on, is kept, drawn and compared with the released log beside the run that replaced it,
 # never joined to it.
 STOPPED = "seqgan_stopped"
-# SeqGAN from the same pretraining with the policy-gradient loss summed over the batch (--pg_loss sum), as released:
-# set beside the current run round by round, it shows what that loss does on this schedule.
-SUMMED = "seqgan_pg_sum"
-VARIANTS = {STOPPED: ("SeqGAN, stopped earlier run", "stopped"),
-            SUMMED: ("SeqGAN, PG loss summed over the batch (as released)", "summed PG loss")}
-LABELS = {**{k: METHODS[k].label for k in ROWS}, **{k: label for k, (label, _) in VARIANTS.items()}}
-RUN_NAMES = {"seqgan": "current", **{k: name for k, (_, name) in VARIANTS.items()}}
+SUMMED = "seqgan_summed"
+LABELS = {**{k: METHODS[k].label for k in ROWS}, STOPPED: "SeqGAN, stopped earlier run"}
+RUN_NAMES = {"seqgan": "current", SUMMED: "summed PG loss", STOPPED: "stopped"}     # the runs of SeqGAN
 
 
 def is_paper_schedule(root):
@@ -64,7 +60,7 @@ def _runs(root):
         epochs, seed = m["config"]["pretrain_g_epochs"], m["seed"]
         points, _ = curve(pre.parent, epochs)
         runs = {"pretrain": {"curve": points, "machine": m.get("machine"), "epochs": epochs}}
-        for row in ROWS + tuple(VARIANTS):
+        for row in ROWS + (STOPPED,):
             d = pre.parent.parent / row
             if (d / "metrics.jsonl").is_file():
                 points, rounds = curve(d, epochs)
@@ -134,16 +130,16 @@ def build(root):
         row("mle_pretrained", "MLE (the shared pretraining)", [p["curve"][-1] for p in pre], f"{epochs} MLE epochs",
             paper=METHODS["mle"].paper, released=RELEASED_PRETRAIN[max(RELEASED_PRETRAIN)],
             note=f"released: its last pretraining log line, after {max(RELEASED_PRETRAIN) + 1} MLE epochs")
-    for key in ROWS + tuple(VARIANTS):
+    for key in ROWS + (STOPPED,):
         done = [runs[s][key] for s in seeds if key in runs[s] and runs[s][key]["curve"]]
         if not done:
             continue
         last = min(r["curve"][-1]["round"] for r in done)           # the last round every seed has evaluated
         state = ("stopped" if key == STOPPED else "finished" if all(r["finished"] for r in done)
                  else "in progress")
-        seqgan = key == "seqgan" or key in VARIANTS
+        seqgan = key in RUN_NAMES
         row(key, LABELS[key], [_at(r["curve"], last) for r in done], f"round {last} ({state})",
-            paper=METHODS["seqgan" if seqgan else key].paper,
+            paper=METHODS["seqgan" if key == STOPPED else key].paper,
             released=RELEASED_ADVERSARIAL.get(last) if seqgan else None,
             note="released: its log line 'epoch {0}', after {1} g-steps".format(last, last + 1) if seqgan else "")
     gaps = []
@@ -165,8 +161,8 @@ def build(root):
              for s in seeds if "seqgan" in runs[s] and SUMMED in runs[s] for c in runs[s]["seqgan"]["curve"]
              if (other := _at(runs[s][SUMMED]["curve"], c["round"]))]
     # each row's curve from round 0 (the pretraining's last evaluation) on, for the figure
-    curves = {s: {key: [{**r[key]["start"], "round": 0}] + r[key]["curve"] for key in ROWS + tuple(VARIANTS)
-                  if key in r} for s, r in runs.items()}
+    curves = {s: {key: [{**r[key]["start"], "round": 0}] + r[key]["curve"] for key in ROWS + (STOPPED,) if key in r}
+              for s, r in runs.items()}
     return {"rows": rows, "gaps": gaps, "pairs": pairs, "seeds": seeds, "quick": quick,
             "released_source": RELEASED_SOURCE, "curves": curves,
             "machines": {s: runs[s]["pretrain"]["machine"] for s in seeds},
@@ -199,7 +195,7 @@ def markdown(report):
                   "its round 0 are in its metrics.jsonl (results/synthetic/paper/README.md says how it differs)."]
     if any(g["run"] == SUMMED for g in report["gaps"]):
         lines += ["", "summed PG loss: SeqGAN from the same pretraining with the policy-gradient loss summed over the "
-                  "batch, as the released code sums it (--pg_loss sum); everything else as the current run."]
+                  "batch, as the released code sums it (--methods seqgan_summed); everything else as the current run."]
     if report["gaps"]:
         starts = {(g["seed"], g["run"]): g["nll_oracle"] - g["change"] for g in report["gaps"]
                   if g["run"] != SUMMED}
@@ -232,9 +228,9 @@ def figure(report):
         for s, rows in report["curves"].items():
             for row, points in rows.items():
                 stopped = row == STOPPED
-                ax.plot([c["round"] for c in points], [c[key] for c in points], "^--" if row == SUMMED else "o-",
+                ax.plot([c["round"] for c in points], [c[key] for c in points], "o-",
                         ms=2 if stopped else 3, lw=1 if stopped else 1.5, alpha=0.5 if stopped else 1,
-                        color=METHODS["seqgan" if row in VARIANTS else row].color,
+                        color=METHODS["seqgan" if stopped else row].color,
                         label=f"{LABELS[row]}, paper schedule, seed {s}")
         if q:
             xs = [r[0] for r in (q["rounds"] if key == "nll_oracle" else q["nll_test"])]
