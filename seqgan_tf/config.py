@@ -84,7 +84,7 @@ class Config:
     rollout_beta: float = _f(0.8, ADVERSARIAL)   # update rate of the delayed copy
     pg_loss: str = _f("mean", ADVERSARIAL)   # policy-gradient loss over the batch: "mean" (eq. 8 per sequence) or
                                              # "sum" (as released: grad_clip then binds on batch_size times the
-                                             # gradient, so late, small-reward steps keep their size under Adam)
+                                             # gradient; Adam itself does not see the scale)
     rollout_chunk: int = _f(4096, RUN)     # rows per D call inside the rollout graph (bounds memory; same results)
     # --- Table 1 methods: what replaces the adversarial round (train/baselines.py); all start from one MLE run ---
     method: str = _f("seqgan", METHOD)     # "seqgan", "mle" (continued MLE epochs), "ss" (scheduled sampling),
