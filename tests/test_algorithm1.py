@@ -170,8 +170,8 @@ def test_delayed_rollout_policy_samples_the_copy_and_tracks_g_every_round(monkey
     copy.b_out.assign(tf.one_hot(3, s.cfg.vocab_size) * 1e4)
     m = models(s, rollout_gen=copy)
     steps, real_pg_step = [], seqgan.pg_step
-    monkeypatch.setattr(seqgan, "pg_step", lambda gen, opt, seqs, q: steps.append((seqs, q)) or
-                        real_pg_step(gen, opt, seqs, q))
+    monkeypatch.setattr(seqgan, "pg_step", lambda gen, opt, seqs, q, *args: steps.append((seqs, q)) or
+                        real_pg_step(gen, opt, seqs, q, *args))
     rng = tf.random.Generator.from_seed(1)
     for i in range(2):
         old = [w.numpy() for w in copy.weights]
