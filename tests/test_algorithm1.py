@@ -130,7 +130,8 @@ def _numpy_log_probs(weights, seqs, start=0):
 
 def test_pg_step_is_reinforce_with_its_exact_gradient(smoke):
     """pg_step's loss is -mean_b sum_t log G(y_t | Y_1:t-1) Q_t (checked in numpy), and the update it applies (SGD,
-    lr 1: old - new weights) is that loss's gradient: against GradientTape, and a finite difference on two weights."""
+    lr 1: old - new weights) is that loss's gradient: against GradientTape, and a finite difference on two weights;
+    the norm it returns is that gradient's global norm."""
     gen = smoke.gen
     seqs = gen.sample(6, seed(0, 0))
     q = np.random.RandomState(0).uniform(size=(6, smoke.cfg.seq_len)).astype(np.float32)
@@ -142,9 +143,10 @@ def test_pg_step_is_reinforce_with_its_exact_gradient(smoke):
         loss_tf = -tf.reduce_mean(tf.reduce_sum(logp * q, axis=1))
     grads = [tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss_tf, gen.trainable_variables)]
 
-    loss = pg_step(gen, keras.optimizers.SGD(learning_rate=1.0), seqs, tf.constant(q))
+    loss, norm = pg_step(gen, keras.optimizers.SGD(learning_rate=1.0), seqs, tf.constant(q))
     applied = [a - v.numpy() for a, v in zip(w0, gen.trainable_variables)]
     assert float(loss) == pytest.approx(loss_np(w0), rel=1e-5)
+    assert float(norm) == pytest.approx(np.sqrt(sum((g.astype(np.float64) ** 2).sum() for g in grads)), rel=1e-5)
     for a, g in zip(applied, grads):
         np.testing.assert_allclose(a, g, atol=2e-6)
     assert max(np.abs(a).max() for a in applied) > 1e-3                  # it did move

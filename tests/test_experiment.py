@@ -64,7 +64,7 @@ def test_metrics_stream_has_one_line_per_unit_and_tensorboard_every_evaluation(s
                  for r in records if "eval/nll_oracle" in r}
     assert evaluated == {c["epoch"]: c["nll_oracle"] for c in m["curve"]}
     assert all("d/loss" in r for r in records if r["phase"] == "pretrain_d")
-    assert all({"adv/g_loss", "adv/reward_mean", "d/loss", "time/round_s"} <= set(r)
+    assert all({"adv/g_loss", "adv/g_grad_norm", "adv/reward_mean", "d/loss", "time/round_s"} <= set(r)
                for r in records if r["phase"] == "adversarial")
     tb = _tensorboard_scalars(out / "tensorboard")
     curve = {c["epoch"]: c["nll_oracle"] for c in m["curve"] if c["epoch"] > 0}

@@ -130,8 +130,8 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
 
 
 def test_summed_pg_loss_is_the_mean_loss_with_clip_and_epsilon_batch_times_smaller():
-    """pg_loss="sum" (as released) reports batch x the mean loss and steps exactly as the mean loss would under a
-    global-norm clip and an Adam epsilon both batch times smaller; under the same clip the two differ once the
+    """pg_loss="sum" (as released) reports batch x the mean loss (and gradient norm) and steps exactly as the mean
+    loss would under a global-norm clip and an Adam epsilon both batch times smaller; under the same clip the two differ once the
     rewards change scale (here: a hundredfold smaller after five steps)."""
     from seqgan_tf.train.optim import Adam
     seqs = Smoke().gen.sample(32, seed(0, 0))
@@ -141,10 +141,11 @@ def test_summed_pg_loss_is_the_mean_loss_with_clip_and_epsilon_batch_times_small
                         (False, adam(0.01, clip))):
         s = Smoke()
         opt.build(s.gen.trainable_variables)
-        losses = [float(pg_step(s.gen, opt, seqs, rewards * (1.0 if k < 5 else 0.01), summed)) for k in range(10)]
-        runs.append((np.concatenate([w.ravel() for w in s.gen.get_weights()]), losses))
-    (summed, summed_losses), (tighter, mean_losses), (mean, _) = runs
-    np.testing.assert_allclose(summed_losses, B * np.array(mean_losses), rtol=1e-5)
+        steps = [pg_step(s.gen, opt, seqs, rewards * (1.0 if k < 5 else 0.01), summed) for k in range(10)]
+        runs.append((np.concatenate([w.ravel() for w in s.gen.get_weights()]), np.array(steps, np.float64)))
+    (summed, summed_steps), (tighter, mean_steps), (mean, _) = runs
+    np.testing.assert_allclose(summed_steps, B * mean_steps, rtol=1e-4)       # losses and pre-clip gradient norms
+    assert (summed_steps[:, 1] > clip).all()                                 # the clip acts on every summed step
     np.testing.assert_allclose(summed, tighter, atol=1e-6)
     assert np.abs(mean - summed).max() > 1e-3
 

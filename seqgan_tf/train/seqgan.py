@@ -97,19 +97,22 @@ def g_steps(m: Models, cfg, rng, reward_fn):
     for _ in range(cfg.g_steps):
         seqs = m.gen.sample(cfg.batch_size, next_seed(rng))                        # line 8: Y_1:T ~ G_θ
         rewards = reward_fn(seqs, next_seed(rng))                                   # lines 9-11
-        g_loss = pg_step(m.gen, m.pg_opt, seqs, rewards, cfg.pg_loss == "sum")     # line 12, eq. (8)
-    return {"adv/g_loss": float(g_loss), "adv/reward_mean": float(tf.reduce_mean(rewards))}
+        g_loss, g_norm = pg_step(m.gen, m.pg_opt, seqs, rewards, cfg.pg_loss == "sum")   # line 12, eq. (8)
+    return {"adv/g_loss": float(g_loss), "adv/g_grad_norm": float(g_norm),
+            "adv/reward_mean": float(tf.reduce_mean(rewards))}
 
 
 @tf.function
 def pg_step(gen, opt, seqs, rewards, summed=False):
     """REINFORCE step, eq. (8): minimise -mean_batch sum_t log G(y_t | Y_1:t-1) * Q_t, or the batch's sum (as
-    released) when `summed`: Adam does not see the scale, but the optimizer's global-norm clip does."""
+    released) when `summed`: Adam does not see the scale, but the optimizer's global-norm clip does. Returns the
+    loss and its gradient's global norm before the clip (in the loss's own units)."""
     with tf.GradientTape() as tape:
         per_sequence = -tf.reduce_sum(gen.token_log_probs(seqs) * rewards, axis=1)
         loss = tf.reduce_sum(per_sequence) if summed else tf.reduce_mean(per_sequence)
-    opt.apply(tape.gradient(loss, gen.trainable_variables), gen.trainable_variables)
-    return loss
+    grads = tape.gradient(loss, gen.trainable_variables)
+    opt.apply(grads, gen.trainable_variables)
+    return loss, tf.linalg.global_norm(grads)
 
 
 def update_rollout_policy(m: Models, cfg):
