@@ -23,6 +23,7 @@ from ..errors import CheckpointError
 from ..results import write_json
 from ..train import projection
 from ..train.rollout import rollout_rewards
+from ..train.seqgan import pg_loss
 from ..train.state import State
 
 
@@ -50,7 +51,7 @@ def pg_gradients(gen, disc, cfg, batches, seed):
         q = rollout_rewards(gen, disc, seqs, cfg.rollout_num, tf.constant([seed, 2 * b + 1], tf.int32),
                             cfg.rollout_chunk)
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(-tf.reduce_sum(gen.token_log_probs(seqs) * q, axis=1))
+            loss = pg_loss(gen, seqs, q)
         grads = [tf.convert_to_tensor(g) for g in tape.gradient(loss, gen.trainable_variables)]
         out.append((float(tf.reduce_mean(q)), float(tf.linalg.global_norm(grads)),
                     {v.name: float(tf.sqrt(tf.reduce_mean(tf.square(g)))) for v, g in zip(gen.trainable_variables,

@@ -102,14 +102,18 @@ def g_steps(m: Models, cfg, rng, reward_fn):
             "adv/reward_mean": float(tf.reduce_mean(rewards))}
 
 
+def pg_loss(gen, seqs, rewards, summed=False):
+    """Eq. (8)'s loss: -mean_batch sum_t log G(y_t | Y_1:t-1) * Q_t, or the batch's sum (as released) when `summed`."""
+    per_sequence = -tf.reduce_sum(gen.token_log_probs(seqs) * rewards, axis=1)
+    return tf.reduce_sum(per_sequence) if summed else tf.reduce_mean(per_sequence)
+
+
 @tf.function
 def pg_step(gen, opt, seqs, rewards, summed=False):
-    """REINFORCE step, eq. (8): minimise -mean_batch sum_t log G(y_t | Y_1:t-1) * Q_t, or the batch's sum (as
-    released) when `summed`: Adam does not see the scale, but the optimizer's global-norm clip does. Returns the
-    loss and its gradient's global norm before the clip (in the loss's own units)."""
+    """REINFORCE step on `pg_loss`: Adam does not see the summed loss's scale, but the optimizer's global-norm clip
+    does. Returns the loss and its gradient's global norm before the clip (in the loss's own units)."""
     with tf.GradientTape() as tape:
-        per_sequence = -tf.reduce_sum(gen.token_log_probs(seqs) * rewards, axis=1)
-        loss = tf.reduce_sum(per_sequence) if summed else tf.reduce_mean(per_sequence)
+        loss = pg_loss(gen, seqs, rewards, summed)
     grads = tape.gradient(loss, gen.trainable_variables)
     opt.apply(grads, gen.trainable_variables)
     return loss, tf.linalg.global_norm(grads)
