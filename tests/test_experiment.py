@@ -13,6 +13,7 @@ from test_models import random_params
 
 from seqgan_tf import config
 from seqgan_tf.errors import ConfigMismatch
+from seqgan_tf.experiments import step_scale
 from seqgan_tf.experiments.oracle_task import OracleTask
 from seqgan_tf.train.run import Stream
 
@@ -290,3 +291,29 @@ def test_oracle_corpus_export_is_the_training_corpus(tmp_path):
     cfg = config.replace(SMOKE, real_data=str(path))
     real = OracleTask(cfg).real_data(cfg)
     np.testing.assert_array_equal(real.numpy(), written)
+
+
+def test_step_scale_of_a_finished_run(smoke_run, tmp_path, capsys):
+    """On the smoke run's last checkpoint: one Adam step per round, summed norms batch times the mean's, the clipped
+    fraction that of the summed norms above the clip, finite per-variable numbers; a JSON file by --out; a checkpoint
+    that is not there is a one-line error."""
+    out, _ = smoke_run
+    cfg = json.loads((out / "checkpoints" / "config.json").read_text())
+    r = step_scale.measure(out, batches=3)
+    assert r["units_done"] == [cfg["pretrain_g_epochs"], cfg["pretrain_d_steps"], cfg["adv_epochs"]]
+    assert r["pg_opt_steps"] == cfg["adv_epochs"] * cfg["g_steps"]
+    mean, summed = np.array(r["grad_norm_mean_loss"]), np.array(r["grad_norm_summed_loss"])
+    assert len(mean) == 3 and (mean > 0).all() and len(set(mean)) == 3         # three different batches
+    np.testing.assert_allclose(summed, cfg["batch_size"] * mean, rtol=1e-6)
+    assert r["summed_clipped_fraction"] == pytest.approx(np.mean(summed > cfg["grad_clip"]))
+    assert set(r["variables"]) == {"embedding", "w_x", "w_h", "b", "w_out", "b_out"}
+    for v in r["variables"].values():
+        assert set(v) == {"rms_grad", "rms_sqrt_v_hat", "rms_step_over_lr"}
+        assert all(np.isfinite(x) and x > 0 for x in v.values())
+    step_scale.main([str(out), "--batches", "1", "--out", str(tmp_path / "s.json")])
+    assert json.loads((tmp_path / "s.json").read_text())["checkpoint"] == r["checkpoint"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        step_scale.main([str(out), "--checkpoint", "ckpt-999"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "ckpt-999" in err and "Traceback" not in err, err

@@ -1,9 +1,11 @@
-"""MLE, D training, rollout rewards, the delayed rollout policy and the policy-gradient step."""
+"""MLE, D training, rollout rewards, the delayed rollout policy, the policy-gradient step and Adam's state."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import Smoke, seed
 
+from seqgan_tf.experiments.step_scale import adam_state
 from seqgan_tf.metrics.nll import nll_oracle
 from seqgan_tf.train.rollout import (prob_real_chunked, prob_real_completions, rollout_completions, rollout_rewards,
                                      track)
@@ -173,3 +175,25 @@ def test_fused_adam_equals_keras_adam_bit_for_bit():
     assert optim._fused_update.experimental_get_tracing_count() > 0          # the fused path ran
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_adam_state_is_the_bias_corrected_moments_and_shrinks_after_large_gradients():
+    """Two steps, gradient 1 then 0.1: sqrt(v̂) and |m̂| / (sqrt(v̂) + eps) as written out by hand; the second step is
+    a smaller fraction of the learning rate than a steady 0.1 gives, because v̂ remembers the first gradient."""
+    def state_after(grads):
+        x = keras.Variable(np.zeros(4, np.float32), name="x")
+        opt = adam(0.01)
+        opt.build([x])
+        assert adam_state(opt, [x]) == {}                          # no step yet
+        for g in grads:
+            opt.apply([tf.fill([4], g)], [x])
+        return adam_state(opt, [x])["x"]
+
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    m = (1 - b1) * (b1 * 1.0 + 0.1)
+    v = (1 - b2) * (b2 * 1.0 + 0.01)
+    m_hat, v_hat = m / (1 - b1 ** 2), v / (1 - b2 ** 2)
+    rms_sqrt_v, ratio = state_after([1.0, 0.1])
+    assert rms_sqrt_v == pytest.approx(np.sqrt(v_hat), rel=1e-5)
+    assert ratio == pytest.approx(m_hat / (np.sqrt(v_hat) + eps), rel=1e-5)
+    assert ratio < 0.8 * state_after([0.1, 0.1])[1]
