@@ -198,7 +198,7 @@ def rollout_by_n(cfg, ns, repeats=3, log=print):
     for n in ns:
         def step():
             q = rollout_rewards(s.gen, s.disc, seqs, n, tf.constant([0, 6], tf.int64), cfg.rollout_chunk)
-            return float(pg_step(s.gen, s.pg_opt, seqs, q))
+            return float(pg_step(s.gen, s.pg_opt, seqs, q)[0])
         out[str(n)], _ = median_time(step, repeats)
         log(f"rollout + PG step, N = {n:>3}: {out[str(n)]:.3f} s")
     return out
