@@ -133,8 +133,8 @@ def test_pg_step_raises_log_prob_of_rewarded_sequences(smoke):
 
 def test_summed_pg_loss_is_the_mean_loss_with_clip_and_epsilon_batch_times_smaller():
     """pg_loss="sum" (as released) reports batch x the mean loss (and gradient norm) and steps exactly as the mean
-    loss would under a global-norm clip and an Adam epsilon both batch times smaller; under the same clip the two differ once the
-    rewards change scale (here: a hundredfold smaller after five steps)."""
+    loss would under a global-norm clip and an Adam epsilon both batch times smaller; under the same clip the two
+    differ once the rewards change scale (here: a hundredfold smaller after five steps)."""
     from seqgan_tf.train.optim import Adam
     seqs = Smoke().gen.sample(32, seed(0, 0))
     rewards = tf.random.stateless_uniform(seqs.shape, seed(1, 1))
