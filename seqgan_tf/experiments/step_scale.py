@@ -19,12 +19,11 @@ import numpy as np
 import tensorflow as tf
 
 from .. import cli, config as config_lib, runtime
-from ..errors import CheckpointError
 from ..results import write_json
 from ..train import projection
 from ..train.rollout import rollout_rewards
 from ..train.seqgan import pg_loss
-from ..train.state import State
+from ..train.state import Checkpoints, State
 
 
 def adam_state(opt, variables):
@@ -65,14 +64,8 @@ def measure(run_dir, checkpoint=None, batches=8, seed=7):
     if not (ckpt_dir / "config.json").exists():
         raise FileNotFoundError(f"no checkpoints/config.json in {run_dir}")
     cfg = config_lib.from_dict(json.loads((ckpt_dir / "config.json").read_text()))
-    path = str(ckpt_dir / checkpoint) if checkpoint else tf.train.latest_checkpoint(str(ckpt_dir))
-    if path is None:
-        raise CheckpointError(f"no checkpoint in {ckpt_dir}")
     state = State.build(cfg)
-    try:
-        state.checkpoint().restore(path).expect_partial()
-    except (tf.errors.OpError, ValueError, TypeError) as e:
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}") from None
+    path = Checkpoints(state, run_dir).read(checkpoint)
     m = state.models
     grads = pg_gradients(m.gen, m.disc, cfg, batches, seed)
     norms = np.array([g[1] for g in grads])

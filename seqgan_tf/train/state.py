@@ -167,6 +167,19 @@ class Checkpoints:
         raise CheckpointError(f"cannot read checkpoint {_files(bad)} ({_reason(e)}), nor an earlier one in "
                               f"{ckpt_dir}; restore those files, or delete {ckpt_dir} to start {what} over")
 
+    def read(self, name=None):
+        """Restore one checkpoint of this directory as it is, to measure it rather than resume it: `name` (e.g.
+        "ckpt-250"), default the latest kept one. CheckpointError, in one line, if there is none or it cannot be read.
+        Returns its path."""
+        path = str(self.dir / name) if name else self.manager.latest_checkpoint
+        if path is None:
+            raise CheckpointError(f"no checkpoint in {self.dir}")
+        try:
+            self.state.checkpoint().restore(path).assert_existing_objects_matched()
+        except _READ_ERRORS as e:
+            raise CheckpointError(f"cannot read checkpoint {_files(path)} ({_reason(e)})") from None
+        return path
+
     def save(self, history: dict):
         """Write a checkpoint after a unit of work. A full disk (or quota) raises CheckpointError naming the
         directory, with nothing half-written left behind."""
