@@ -3,6 +3,7 @@
     python reproduce/music.py                        # "music" preset, 3 seeds (docs/report.md: measured time)
     python reproduce/music.py --preset paper         # the released schedule (its projected time is printed first)
     python reproduce/music.py --source DIR           # another directory of MIDI files (*.mid, not recursive)
+    python reproduce/music.py --rescore --lm_scores  # no training: score the kept tunes again, with the LM columns
     python reproduce/music.py --preset smoke --seeds 2 --batch_size 8 --source DIR     # seconds, for tests
 
 Data (see data/README.md, "Nottingham folk tunes"): the melody's pitch every 0.4 s (--midi_step) as one of 88
@@ -19,7 +20,8 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import midi  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import add_lm_scores, configure, real_lm_scores, scoring  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
+                                                     scoring)
 from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
 from seqgan_tf.metrics.corpus_metrics import held_out_metrics  # noqa: E402
 from seqgan_tf.report import corpus_tables, plots  # noqa: E402
@@ -27,7 +29,7 @@ from seqgan_tf.results import MODELS, read_samples  # noqa: E402
 
 
 def build_parser():
-    parser = cli.seeds_parser(__doc__, "music", "music")
+    parser = cli.seeds_parser(__doc__, "music", "music", kept="tunes", methods=False)
     parser.add_argument("--examples", type=int, default=3, help="tunes per model written as MIDI")
     return parser
 
@@ -43,7 +45,10 @@ def main(argv=None):
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
         metrics, _ = scoring("tunes", data, cfg)
-        runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "tunes", data=str(data.path))).values())
+        if args.rescore:
+            runs = rescore(out, metrics, str.split, "tunes")
+        else:
+            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "tunes", data=str(data.path))).values())
         if args.lm_scores:
             runs = add_lm_scores(out, data, str.split, "tunes")
         real = {**held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed),

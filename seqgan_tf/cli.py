@@ -131,9 +131,9 @@ def study_output_dir(args, study, cfg) -> Path:
 CORPUS_FIELDS = ("vocab_size", "seq_len", "num_samples", "end_token")
 
 
-def seeds_parser(doc, preset, study, kept=None):
+def seeds_parser(doc, preset, study, kept=None, methods=True):
     """A corpus experiment's options: study_parser's with --preset defaulting to `preset`, 3 seeds, --cache and
-    --lm_scores; with `kept` (what the runs keep, e.g. "poems"), --rescore and --methods."""
+    --lm_scores; with `kept` (what the runs keep, e.g. "poems"), --rescore, and --methods unless not `methods`."""
     parser = study_parser(doc, study, seeds=3, preset=preset, from_data=CORPUS_FIELDS)
     parser.add_argument("--cache", default="cache", help="prepared-data directory")
     parser.add_argument("--lm_scores", action="store_true", help="also score each seed's kept samples with the LM "
@@ -142,6 +142,7 @@ def seeds_parser(doc, preset, study, kept=None):
     if kept:
         parser.add_argument("--rescore", action="store_true",
                             help=f"no training: score the {kept} each seed kept in --out again (every protocol)")
+    if kept and methods:
         parser.add_argument("--methods", help="several methods from each seed's shared MLE pretraining instead of one "
                             "SeqGAN run per seed: 'controls' (MLE continued, SeqGAN and the five controls) or a comma "
                             "list from seqgan_tf/methods.py; into <out>/seed<k>/<method>/, with methods.{md,csv,json}")

@@ -3,6 +3,7 @@ a finished run, clear one-line errors."""
 import json
 import os
 import pickle
+import shutil
 import signal
 import textwrap
 
@@ -102,6 +103,22 @@ def test_rerun_of_a_finished_run_recomputes_it_and_refuses_another_config(smoke_
     assert "\n" not in str(e.value)
     with pytest.raises(ConfigMismatch, match="pretrain_g_epochs: 4 there, 5 now — cannot change once"):
         run_oracle(config.replace(SMOKE, pretrain_g_epochs=5), run)
+
+
+def test_a_finished_run_without_checkpoints_is_taken_as_it_is(smoke_run, tmp_path):
+    """Committed results keep no checkpoints: running their command again returns the finished run untouched (no
+    training, no file rewritten) rather than training it anew over its own results; another config is refused in
+    one line naming the field."""
+    run = copy_run(smoke_run[0], tmp_path / "run")
+    shutil.rmtree(run / "checkpoints")
+    before = {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()}
+    said = []
+    assert run_oracle(SMOKE, run, log=said.append) == json.loads(before["metrics.json"])
+    assert {f.name: f.read_bytes() for f in run.iterdir() if f.is_file() and f.name != ".lock"} == before
+    assert not (run / "checkpoints").exists() and "taken as it is" in said[0]
+    with pytest.raises(ConfigMismatch, match="is a run of another config \\(hidden_dim: 8 there, 16 here\\)") as e:
+        run_oracle(config.replace(SMOKE, hidden_dim=16), run)
+    assert "\n" not in str(e.value)
 
 
 def test_resuming_on_other_real_data_is_refused(smoke_run, tmp_path, monkeypatch):

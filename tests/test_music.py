@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pretty_midi
 import pytest
-from conftest import PNG, ROOT, ahead, fails, run_script
+from conftest import PNG, ROOT, ahead, fails, main, run_script
 
 from seqgan_tf.data import corpus, midi
 from seqgan_tf.metrics.mse import closest_mse
@@ -175,6 +175,11 @@ def test_smoke_script_writes_table_midi_and_piano_roll():
     (out / "table4.md").unlink()
     rewrite_table(out, "table4")
     assert json.loads((out / "table4.json").read_text())["rows"] == table["rows"] and (out / "table4.md").read_text() == md
+    # --rescore: no training, the kept tunes scored again give every value back
+    jsonl = (out / "seed0" / "metrics.jsonl").read_bytes()
+    main(SCRIPT, *SMOKE, "--corpus", out.parent / "midi", "--cache", out.parent / "cache", "--out", out, "--rescore")
+    assert json.loads((out / "table4.json").read_text())["rows"] == table["rows"]
+    assert (out / "seed0" / "metrics.jsonl").read_bytes() == jsonl
 
 
 @pytest.mark.parametrize("make, message", [

@@ -23,7 +23,7 @@ from ..metrics.corpus_metrics import text_metrics
 from ..metrics.nll import nll_test, sample_many
 from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_json, write_samples
 from .executors import Sequential
-from .sweep import finished_run, settings_graph
+from .sweep import settings_graph
 from ..train.run import eval_seed, run
 
 
@@ -223,8 +223,6 @@ def poem_generators(table2_dir, out_dir, settings, cache="cache", progress=True)
     for name, overrides in settings.items():
         runs[name] = []
         for c in cfgs:
-            # A finished seed is taken as it is: its checkpoints are not committed, so running it would train it anew.
             cfg, run_dir = config_lib.replace(c, **overrides), out_dir / name / f"seed{c.seed}"
-            runs[name].append(finished_run(cfg, run_dir) or run(
-                cfg, CorpusTask(cfg, data, poetry.render, metrics), run_dir, progress=progress))
+            runs[name].append(run(cfg, CorpusTask(cfg, data, poetry.render, metrics), run_dir, progress=progress))
     return runs

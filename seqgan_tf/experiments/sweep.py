@@ -9,8 +9,7 @@ import shutil
 from pathlib import Path
 
 from .. import config as config_lib
-from ..errors import ConfigMismatch
-from ..results import read_json, write_json
+from ..results import write_json
 from ..methods import METHODS
 from .executors import Run, Sequential
 
@@ -77,26 +76,12 @@ def run_methods(cfg, rows, seeds, root, progress=True, log=None, executor=None):
                         executor=executor)
 
 
-def finished_run(cfg, run_dir):
-    """The metrics of the finished run of cfg in run_dir, or None if it has none (no metrics.json); a finished run
-    of another config (any field but the run-only ones) is a ConfigMismatch naming the fields."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "metrics.json").is_file():
-        return None
-    m = read_json(run_dir / "metrics.json")
-    theirs, mine = config_lib.from_dict(m["config"]).to_dict(), cfg.to_dict()
-    diff = sorted(k for k in mine if k not in config_lib.fields_in(config_lib.RUN) and theirs[k] != mine[k])
-    if diff:
-        raise ConfigMismatch(f"{run_dir} is a run of another config (" + "; ".join(
-            f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in diff) + "); it cannot stand for this one")
-    return m
-
-
 def reuse_run(cfg, src, dst):
     """Take the finished run in `src` as the run of cfg in `dst` instead of training it again: its metrics.json
     (noting where it came from) and curve files. The same code makes the same run from the same config (run-only
     fields such as checkpointing aside; tested at smoke scale), so that run is the one cfg would make; any other
     field differing is a ConfigMismatch naming it. Returns the metrics."""
+    from ..train.run import finished_run
     src, dst = Path(src), Path(dst)
     m = finished_run(cfg, src)
     if m is None:

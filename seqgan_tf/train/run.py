@@ -24,9 +24,9 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 from tqdm.auto import tqdm
 
-from .. import methods
+from .. import config as config_lib, methods
 from ..errors import ConfigMismatch, Interrupted
-from ..results import atomic_write, write_csv, write_json
+from ..results import atomic_write, read_json, write_csv, write_json
 from .loop import check_finite, deferred_interrupt, lock
 from .projection import describe, machine, measure_rates, project
 from .seqgan import algorithm1
@@ -53,6 +53,12 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
     state, method = State.build(cfg), methods.of_config(cfg.method)
     checkpoints = Checkpoints(state, out, init_from)
     with lock(out):
+        # Committed results keep no checkpoints: a finished run without one is taken as it is, never trained anew
+        # over its own results.
+        if not checkpoints.manager.checkpoints and (finished := finished_run(cfg, out)) is not None:
+            log(f"{out} holds a finished run (metrics.json) and no checkpoint: taken as it is (delete its "
+                "metrics.json, or use another --out, to train it again)")
+            return finished
         hist, resumed_from = _restore(checkpoints, state, cfg, method, log)
         real = task.real_data(cfg, hist)
         _check_same_data(real, hist, out)
@@ -132,6 +138,21 @@ def run(cfg, task, out_dir, progress=True, log=None, init_from=None) -> dict:
             hist["curve"][:] = [c for c in hist["curve"] if c["epoch"] != last_epoch]
             evaluate("adversarial" if cfg.adv_epochs else "pretrain_g", last_epoch)
         return finish(cfg, task, hist, out, resumed_from)
+
+
+def finished_run(cfg, run_dir):
+    """The metrics of the finished run of cfg in run_dir, or None if it has none (no metrics.json); a finished run
+    of another config (any field but the run-only ones) is a ConfigMismatch naming the fields."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "metrics.json").is_file():
+        return None
+    m = read_json(run_dir / "metrics.json")
+    theirs, mine = config_lib.from_dict(m["config"]).to_dict(), cfg.to_dict()
+    diff = sorted(k for k in mine if k not in config_lib.fields_in(config_lib.RUN) and theirs[k] != mine[k])
+    if diff:
+        raise ConfigMismatch(f"{run_dir} is a run of another config (" + "; ".join(
+            f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in diff) + "); it cannot stand for this one")
+    return m
 
 
 def _restore(checkpoints, state, cfg, method, log):
