@@ -20,9 +20,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import midi  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
-                                                     scoring)
-from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, scoring, seed_runs  # noqa: E402
 from seqgan_tf.metrics.corpus_metrics import held_out_metrics  # noqa: E402
 from seqgan_tf.report import corpus_tables, plots  # noqa: E402
 from seqgan_tf.results import MODELS, read_samples  # noqa: E402
@@ -45,14 +43,9 @@ def main(argv=None):
         cfg = configure(cfg, data)
         out = cli.study_output_dir(args, "music", cfg)
         metrics, _ = scoring("tunes", data, cfg)
-        if args.rescore:
-            runs = rescore(out, metrics, str.split, "tunes")
-        else:
-            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "tunes", data=str(data.path))).values())
-        if args.lm_scores:
-            runs = add_lm_scores(out, data, str.split, "tunes")
-        real = {**held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed),
-                **real_lm_scores(out)}
+        runs, real_lm = seed_runs(cfg, seeds, out, "tunes", data, metrics, str.split, cli.executor(args),
+                                  args.rescore, args.lm_scores)
+        real = {**held_out_metrics(data, metrics, cfg.bleu_samples or len(data.test), cfg.split_seed), **real_lm}
         table = corpus_tables.table(runs, real, corpus_tables.MUSIC_COLUMNS, corpus_tables.PAPER["music"], "music")
         corpus_tables.write_table(out, table,
                                   f"Nottingham folk tunes, preset {cfg.preset} ({data.stats['train']} train / "

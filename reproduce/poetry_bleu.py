@@ -24,9 +24,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import poetry  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
-                                                      run_methods, scoring)
-from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, run_methods, scoring, seed_runs  # noqa: E402
 from seqgan_tf.report.corpus_tables import table2, write_methods, write_table  # noqa: E402
 
 
@@ -49,14 +47,9 @@ def main(argv=None):
             run_methods(cfg, methods, seeds, out, "poems", data, cli.executor(args))
             print(write_methods(out, "poems", metrics.real(), title) + f"Results in {out}/")
             return
-        if args.rescore:
-            runs = rescore(out, metrics, poetry.unrender)
-        else:
-            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "poems", data=str(data.path))).values())
-        if args.lm_scores:
-            runs = add_lm_scores(out, data, poetry.unrender, "poems")
-        real = {**metrics.real(), **real_lm_scores(out)}
-        write_table(out, table2(runs, real), title)
+        runs, real_lm = seed_runs(cfg, seeds, out, "poems", data, metrics, poetry.unrender, cli.executor(args),
+                                  args.rescore, args.lm_scores)
+        write_table(out, table2(runs, {**metrics.real(), **real_lm}), title)
         print((out / "table2.md").read_text() + f"Results in {out}/")
 
 

@@ -22,9 +22,7 @@ runtime.configure()    # before TensorFlow starts: see seqgan_tf/runtime.py
 
 from seqgan_tf import cli, config  # noqa: E402
 from seqgan_tf.data import speeches  # noqa: E402
-from seqgan_tf.experiments.corpus_experiments import (add_lm_scores, configure, real_lm_scores, rescore,  # noqa: E402
-                                                      run_methods, scoring)
-from seqgan_tf.experiments.sweep import seeds_graph  # noqa: E402
+from seqgan_tf.experiments.corpus_experiments import configure, run_methods, scoring, seed_runs  # noqa: E402
 from seqgan_tf.report.corpus_tables import (PAPER, SPEECH_COLUMNS, SPEECH_NOTE, table, write_methods,  # noqa: E402
                                             write_table)
 
@@ -50,14 +48,9 @@ def main(argv=None):
             run_methods(cfg, methods, seeds, out, "speeches", data, cli.executor(args))
             print(write_methods(out, "speeches", metrics.real(), title) + f"Results in {out}/")
             return
-        if args.rescore:
-            runs = rescore(out, metrics, speeches.unrender, "speeches")
-        else:
-            runs = list(cli.executor(args)(seeds_graph(cfg, seeds, out, "speeches", data=str(data.path))).values())
-        if args.lm_scores:
-            runs = add_lm_scores(out, data, speeches.unrender, "speeches")
-        real = {**metrics.real(), **real_lm_scores(out)}
-        write_table(out, table(runs, real, SPEECH_COLUMNS, PAPER["speeches"], "speeches"), title, "table3",
+        runs, real_lm = seed_runs(cfg, seeds, out, "speeches", data, metrics, speeches.unrender, cli.executor(args),
+                                  args.rescore, args.lm_scores)
+        write_table(out, table(runs, {**metrics.real(), **real_lm}, SPEECH_COLUMNS, PAPER["speeches"], "speeches"), title, "table3",
                     SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
         print((out / "table3.md").read_text() + f"Results in {out}/")
 

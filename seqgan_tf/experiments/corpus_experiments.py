@@ -23,7 +23,7 @@ from ..metrics.corpus_metrics import text_metrics
 from ..metrics.nll import nll_test, sample_many
 from ..results import MODELS, atomic_write, read_json, read_samples, seed_metrics, write_json, write_samples
 from .executors import Sequential
-from .sweep import settings_graph
+from .sweep import seeds_graph, settings_graph
 from ..train.run import eval_seed, run
 
 
@@ -60,6 +60,20 @@ def scoring(kind, data, cfg):
     if kind == "tunes":
         return MusicMetrics(data.test), " ".join
     raise ValueError(f"unknown corpus experiment {kind!r}; choose poems, speeches or tunes")
+
+
+def seed_runs(cfg, seeds, out, kind, data, metrics, parse, executor=None, rescore_only=False, lm_scores=False):
+    """The plain run (MLE, then SeqGAN) of each seed into out/seed<k>: trained or resumed with `executor`, or with
+    rescore_only their kept samples scored again with `metrics` (no training; `parse` reads a sample back as its
+    tokens); with lm_scores their LM and reverse-LM scores added. Returns (the runs' metrics, the real row's LM
+    scores or {})."""
+    if rescore_only:
+        runs = rescore(out, metrics, parse, kind)
+    else:
+        runs = list((executor or Sequential())(seeds_graph(cfg, seeds, out, kind, data=str(data.path))).values())
+    if lm_scores:
+        runs = add_lm_scores(out, data, parse, kind)
+    return runs, real_lm_scores(out)
 
 
 def run_methods(cfg, names, seeds, out, kind, data, executor=None):
