@@ -15,15 +15,20 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-import tensorflow as tf
+from .. import runtime
 
-from .. import cli, config as config_lib, runtime
-from ..results import write_json
-from ..train import projection
-from ..train.rollout import rollout_rewards
-from ..train.seqgan import pg_loss
-from ..train.state import Checkpoints, State
+if __name__ == "__main__":
+    runtime.configure()    # as a command: before TensorFlow starts (seqgan_tf/runtime.py)
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from .. import cli, config as config_lib  # noqa: E402
+from ..results import write_json  # noqa: E402
+from ..train import projection  # noqa: E402
+from ..train.rollout import rollout_rewards  # noqa: E402
+from ..train.seqgan import pg_loss  # noqa: E402
+from ..train.state import Checkpoints, State  # noqa: E402
 
 
 def adam_state(opt, variables):
