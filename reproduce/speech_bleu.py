@@ -50,8 +50,8 @@ def main(argv=None):
             return
         runs, real_lm = seed_runs(cfg, seeds, out, "speeches", data, metrics, speeches.unrender, cli.executor(args),
                                   args.rescore, args.lm_scores)
-        write_table(out, table(runs, {**metrics.real(), **real_lm}, SPEECH_COLUMNS, PAPER["speeches"], "speeches"), title, "table3",
-                    SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
+        rows = table(runs, {**metrics.real(), **real_lm}, SPEECH_COLUMNS, PAPER["speeches"], "speeches")
+        write_table(out, rows, title, "table3", SPEECH_NOTE, "speeches", examples=10, text_sep="\n")
         print((out / "table3.md").read_text() + f"Results in {out}/")
 
 
