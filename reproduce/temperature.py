@@ -12,7 +12,9 @@ make the runs first, e.g. `python reproduce/synthetic.py --methods mle,seqgan --
 inverse temperature α and writes temperature.{json,csv,png} and crossing.{md,csv} under
 runs/temperature/<runs' name>/ (or --out). Seeds swept before (in that temperature.json, on the same grid, with
 the same scores) and not present now are kept, so seeds can be added one at a time. No generator is trained;
---lm_scores trains one small language model per point.
+--lm_scores trains one small language model per point. Each point is written to temperature.partial.json there as
+it is scored, so a stopped sweep resumes where it stopped when the same command is run again (a retrained model's
+points are scored anew); the file goes once the sweep is written.
 """
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from seqgan_tf.experiments import temperature_sweep as sweep  # noqa: E402
 from seqgan_tf.report import quality_diversity  # noqa: E402
 
 
+POINTS = "temperature.partial.json"      # the points scored so far (experiments/temperature_sweep.py: Points)
 # The command that makes the runs each kind of sweep reads (their generators live in checkpoints, never committed).
 MAKE = {None: "python reproduce/synthetic.py --methods mle,seqgan --seeds 5` (into runs/synthetic/quick/)",
         "poems": "python reproduce/poetry_bleu.py` (into runs/poetry/poetry/)",
@@ -49,7 +52,7 @@ def seed_dirs(root, seeds=None, kind=None):
     return dirs
 
 
-def corpus(kind, root, alphas, cache, seeds=None, lm_scores=False):
+def corpus(kind, root, alphas, cache, seeds=None, lm_scores=False, points=None):
     """The sweep of a poetry or speeches directory: BLEU against the held-out test set (protocol (a)), quality =
     BLEU-2 for poems (Table 2's), BLEU-3 for speeches (Table 3's first column); with `lm_scores` also the LM and
     reverse-LM score of every point."""
@@ -67,7 +70,7 @@ def corpus(kind, root, alphas, cache, seeds=None, lm_scores=False):
     references = ReferenceBLEU(data.unpadded("test"), max_n=4)          # protocol (a): the held-out sequences
     return sweep.corpus_sweep(dirs, data, lambda hyps: text_metrics(hyps, references), cfgs, alphas,
                               dataset=kind, quality="bleu2" if kind == "poems" else "bleu3",
-                              lm=lm_scorer(data) if lm_scores else None)
+                              lm=lm_scorer(data) if lm_scores else None, points=points)
 
 
 def build_parser():
@@ -95,12 +98,17 @@ def main(argv=None):
         if args.lm_scores and not kind:
             raise ValueError("--lm_scores scores text: use it with --poems or --speeches (the oracle task's quality "
                              "and coverage are NLL-oracle and NLL-test)")
-        if kind:
-            result = corpus(kind, root, alphas, args.cache, args.only_seeds, args.lm_scores)
-        else:
-            result = sweep.synthetic_sweep(seed_dirs(root, args.only_seeds), alphas)
+        dirs = seed_dirs(root, args.only_seeds, kind)            # the runs are checked before anything is written
         out = cli.output_dir(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))
+        points = sweep.Points(out / POINTS)
+        if points.done:
+            print(f"resuming: {len(points.done)} points already scored, kept in {out / POINTS}")
+        if kind:
+            result = corpus(kind, root, alphas, args.cache, args.only_seeds, args.lm_scores, points)
+        else:
+            result = sweep.synthetic_sweep(dirs, alphas, points=points)
         table = quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result))
+        points.finish()
         print(table + f"Results in {out}/")
 
 

@@ -273,6 +273,7 @@ def test_methods_sweep_shares_pretraining_and_its_seqgan_is_the_plain_run(capsys
     main("reproduce/temperature.py", "--poems", out, "--alphas", "1", "--cache", tmp_path / "cache",
          "--out", tmp_path / "t")
     swept = {r["model"]: r for r in json.loads((tmp_path / "t" / "temperature.json").read_text())["runs"]}
+    assert not (tmp_path / "t" / "temperature.partial.json").exists()       # kept only while the sweep is unwritten
     assert list(swept) == ["mle_pretrained", "mle", "seqgan", "constant_reward"]
     assert [swept[m]["label"] for m in ("mle_pretrained", "mle", "constant_reward")] == [
         "MLE, end of pretraining", "MLE, continued", "Control: constant reward Q = 2"]

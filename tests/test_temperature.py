@@ -85,6 +85,49 @@ def test_a_later_sweep_of_other_seeds_is_merged_in(tmp_path):
     assert [r["seed"] for r in report.merge(path, with_lm)["runs"]] == [90]      # other scores: never mixed
 
 
+def test_a_stopped_sweep_resumes_where_it_stopped(methods_sweep, tmp_path, monkeypatch, capsys):
+    """Each point is kept as it is scored: a sweep stopped part-way, run again, scores only the points it lacks and
+    gives what an uninterrupted sweep gives; the record goes once the sweep is written; a retrained model's points
+    are scored anew; a damaged record is a one-line error."""
+    args = ("--runs", methods_sweep, "--only_seeds", "0", "--alphas", "0.8,1")
+    main("reproduce/temperature.py", *args, "--out", tmp_path / "whole")
+    whole = json.loads((tmp_path / "whole" / "temperature.json").read_text())
+    assert not (tmp_path / "whole" / "temperature.partial.json").exists()
+    scorer, calls = sweep.synthetic_scorer, []
+
+    def stops_at_the_fifth_point(*a):
+        score = scorer(*a)
+
+        def counted(gen, temperature):
+            calls.append(temperature)
+            if len(calls) == 5:
+                raise KeyboardInterrupt
+            return score(gen, temperature)
+        return counted
+    monkeypatch.setattr(sweep, "synthetic_scorer", stops_at_the_fifth_point)
+    fails(capsys, "reproduce/temperature.py", *args, "--out", tmp_path / "stopped", message="run the same command "
+          "again to resume", code=130)
+    kept = json.loads((tmp_path / "stopped" / "temperature.partial.json").read_text())
+    assert len(kept) == 4 and not (tmp_path / "stopped" / "temperature.json").exists()
+    calls.clear()
+    main("reproduce/temperature.py", *args, "--out", tmp_path / "stopped")
+    assert len(calls) == 2 * len(sweep.SYNTHETIC_MODELS) - 4          # only the points it lacked
+    assert json.loads((tmp_path / "stopped" / "temperature.json").read_text()) == whole
+    assert not (tmp_path / "stopped" / "temperature.partial.json").exists()
+
+    s, points, n = Smoke(), sweep.Points(tmp_path / "p.json"), []
+    score = lambda gen, temperature: n.append(temperature) or {"x": 1.0}  # noqa: E731
+    for _ in range(2):
+        sweep.sweep(s.gen, score, (1.0, 2.0), progress=False, points=points, key="k")
+    assert len(n) == 2
+    s.gen.weights[0].assign_add(tf.ones_like(s.gen.weights[0]))
+    sweep.sweep(s.gen, score, (1.0, 2.0), progress=False, points=points, key="k")
+    assert len(n) == 4
+    (tmp_path / "stopped" / "temperature.partial.json").write_text('{"k": ')
+    fails(capsys, "reproduce/temperature.py", *args, "--out", tmp_path / "stopped",
+          message="unreadable record of an interrupted sweep")
+
+
 def test_tempered_nll_test_is_the_tempered_softmax():
     """NLL-test at temperature τ is the mean of -log softmax(logits / τ)[y], computed here in numpy."""
     s = Smoke()

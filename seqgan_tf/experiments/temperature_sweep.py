@@ -9,6 +9,8 @@ control's G on MLE's temperature curve?); `text_models` the two of an own-data r
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from tqdm.auto import tqdm
 from .. import config as config_lib
 from ..metrics.nll import nll_oracle, nll_test, sample_many, sequence_nll
 from ..models import make_generator
-from ..results import read_json
+from ..results import read_json, write_json
 from ..train.run import BEST_WEIGHTS, eval_seed
 
 # Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
@@ -46,10 +48,51 @@ def distinct_fraction(samples) -> float:
     return len({row.tobytes() for row in np.ascontiguousarray(samples)}) / len(samples)
 
 
-def sweep(gen, score, alphas, desc="", progress=True) -> list:
-    """[{"alpha": α, **score(gen, 1 / α)} for each α]."""
+class Points:
+    """A sweep's scored points, written to `path` (JSON) as each is finished, so that an interrupted sweep resumes
+    where it stopped: each point is drawn and scored with its own seeds, so a resumed sweep equals an uninterrupted
+    one. A point's key names everything that decides it (see `sweep`); path None keeps nothing."""
+
+    def __init__(self, path=None):
+        self.path = None if path is None else Path(path)
+        self.done = {}
+        if self.path is not None and self.path.is_file():
+            try:
+                self.done = read_json(self.path)
+            except (OSError, ValueError) as e:
+                raise ValueError(f"{self.path}: unreadable record of an interrupted sweep ({e}); delete it to "
+                                 f"sweep from the start") from None
+            if not isinstance(self.done, dict):
+                raise ValueError(f"{self.path}: not a record of a sweep's points; delete it to sweep from the start")
+
+    def get(self, key, make) -> dict:
+        if key not in self.done:
+            self.done[key] = make()
+            if self.path is not None:
+                write_json(self.path, self.done)
+        return self.done[key]
+
+    def finish(self):
+        """The sweep is written in full: its record of points is no longer needed."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def weights_digest(model) -> str:
+    """SHA-256 of a model's weights: a retrained model is another model to the record of points."""
+    h = hashlib.sha256()
+    for w in model.weights:
+        h.update(np.ascontiguousarray(w.numpy()).tobytes())
+    return h.hexdigest()[:16]
+
+
+def sweep(gen, score, alphas, desc="", progress=True, points=None, key="") -> list:
+    """[{"alpha": α, **score(gen, 1 / α)} for each α]; with `points` (Points), each point is looked up there first
+    under `key` (what else decides the score: seed, sampling seed, sample count, scores taken), G's weights and α."""
+    points = points or Points()
+    key = json.dumps([key, weights_digest(gen)])
     with tqdm(alphas, desc=desc, leave=False, disable=not progress) as bar:     # closed on an error too
-        return [{"alpha": a, **score(gen, 1.0 / a)} for a in bar]
+        return [points.get(f"{key} α {a!r}", lambda: {"alpha": a, **score(gen, 1.0 / a)}) for a in bar]
 
 
 # -- synthetic -----------------------------------------------------------------------------------------------
@@ -147,9 +190,9 @@ def write_early_stopped_samples(seed_dir):
     return path
 
 
-def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=None, progress=True, log=print) -> dict:
+def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=None, progress=True, log=print, points=None) -> dict:
     """The sweep of every model of every seed directory, with the real data's point, as report/quality_diversity.py
-    reads it."""
+    reads it; `points` (Points) keeps each scored point, to resume an interrupted sweep."""
     from .oracle_task import held_out, load_oracle, real_data_seed
     runs, real = [], []
     for seed_dir in seed_dirs:
@@ -163,11 +206,12 @@ def synthetic_sweep(seed_dirs, alphas=ALPHAS, names=None, progress=True, log=pri
                 real.append({"seed": cfg.seed, "nll_oracle": oracle.nll(real_seqs), "nll_test": nll_test(oracle, test),
                              "distinct": distinct_fraction(real_seqs.numpy())})
             score = synthetic_scorer(oracle, test, cfg.eval_samples, eval_seed(cfg, epoch))
-            points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
-            log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {points[0]['nll_oracle']:.3f} (α {alphas[0]}) "
-                f"-> {points[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
+            key = ["synthetic", cfg.oracle, cfg.oracle_seed, cfg.seed, name, epoch, cfg.eval_samples]
+            scored = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress, points, key)
+            log(f"seed {cfg.seed} {name} (epoch {epoch}): NLL-oracle {scored[0]['nll_oracle']:.3f} (α {alphas[0]}) "
+                f"-> {scored[-1]['nll_oracle']:.3f} (α {alphas[-1]})")
             runs.append({"seed": cfg.seed, "model": name, "label": model_label(name), "epoch": epoch,
-                         "points": points})
+                         "points": scored})
     return {"dataset": "synthetic", "alphas": list(alphas), "quality": "nll_oracle", "diversity": "nll_test",
             "runs": runs, "real": real}
 
@@ -215,11 +259,15 @@ def corpus_run_config(run_dir):
 
 
 def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", quality="bleu2", lm=None,
-                 progress=True, log=print) -> dict:
+                 progress=True, log=print, points=None) -> dict:
     """The sweep of the generators of each corpus run (cfgs: the run's Config each), each sampled as many times as
     its own evaluation did. With `lm` (an LMScorer) every point also has its LM and reverse-LM scores, and the real
-    data's point is theirs for as many real sequences (LMScorer.real)."""
-    runs, real, real_lm = [], [], {}
+    data's point is theirs for as many real sequences (LMScorer.real). `points` (Points) keeps each scored point
+    (and the real data's), to resume an interrupted sweep."""
+    points = points or Points()
+    corpus_key = [dataset, *(hashlib.sha256(np.ascontiguousarray(data.encoded(part)).tobytes()).hexdigest()[:16]
+                             for part in ("train", "test")), lm is not None]
+    runs, real = [], []
     counts = [cfg.bleu_samples or len(data.test) for cfg in cfgs]
     for cfg, n in zip(cfgs, counts) if lm else ():
         lm.check(n, f"seed {cfg.seed}'s samples")
@@ -227,14 +275,13 @@ def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", q
         for name, label, gen, epoch in corpus_models(run_dir, cfg):
             score = corpus_scorer(data, metrics, n, tf.constant([cfg.seed, 10_000 + epoch], tf.int64), lm,
                                   f"seed {cfg.seed}'s {name}")
-            points = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress)
-            log(f"seed {cfg.seed} {name}: {quality} {points[0][quality]:.3f} (α {alphas[0]}) -> "
-                f"{points[-1][quality]:.3f} (α {alphas[-1]})")
+            scored = sweep(gen, score, alphas, f"seed {cfg.seed} {name}", progress, points,
+                           [*corpus_key, cfg.seed, name, epoch, n])
+            log(f"seed {cfg.seed} {name}: {quality} {scored[0][quality]:.3f} (α {alphas[0]}) -> "
+                f"{scored[-1][quality]:.3f} (α {alphas[-1]})")
             runs.append({"seed": cfg.seed, "model": name, "label": label, "epoch": epoch,
-                         "points": points})
+                         "points": scored})
         if lm:
-            if n not in real_lm:
-                real_lm[n] = lm.real(n)
-            real.append({"seed": cfg.seed, **real_lm[n]})
+            real.append({"seed": cfg.seed, **points.get(json.dumps([*corpus_key, "real", n]), lambda: lm.real(n))})
     return {"dataset": dataset, "alphas": list(alphas), "quality": quality, "diversity": "nll_test",
             "extra_diversity": ["self_bleu2"] + (["reverse_lm_score"] if lm else []), "runs": runs, "real": real}
