@@ -98,15 +98,15 @@ def main(argv=None):
         if args.lm_scores and not kind:
             raise ValueError("--lm_scores scores text: use it with --poems or --speeches (the oracle task's quality "
                              "and coverage are NLL-oracle and NLL-test)")
-        dirs = seed_dirs(root, args.only_seeds, kind)            # the runs are checked before anything is written
-        out = cli.output_dir(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))
-        points = sweep.Points(out / POINTS)
+        out = Path(args.out or cli.RUNS / "temperature" / ((f"{kind}_" if kind else "") + root.name))
+        points = sweep.Points(out / POINTS)          # written from the first scored point on, after every check
         if points.done:
             print(f"resuming: {len(points.done)} points already scored, kept in {out / POINTS}")
         if kind:
             result = corpus(kind, root, alphas, args.cache, args.only_seeds, args.lm_scores, points)
         else:
-            result = sweep.synthetic_sweep(dirs, alphas, points=points)
+            result = sweep.synthetic_sweep(seed_dirs(root, args.only_seeds), alphas, points=points)
+        out = cli.output_dir(out)
         table = quality_diversity.write(out, quality_diversity.merge(out / "temperature.json", result))
         points.finish()
         print(table + f"Results in {out}/")
