@@ -2,10 +2,13 @@
 helpers that find and read a corpus run's files, which the experiments (writing them) and the report (reading them)
 share. Pure Python: no TensorFlow."""
 import csv
+import hashlib
 import io
 import json
 import os
 from pathlib import Path
+
+import numpy as np
 
 
 def atomic_write(path, data, mode="w"):
@@ -21,6 +24,14 @@ def atomic_write(path, data, mode="w"):
     except BaseException:
         tmp.unlink(missing_ok=True)      # e.g. the disk filled: leave no half-written temporary behind
         raise
+
+
+def fingerprint(*arrays) -> str:
+    """The first 16 hex digits of the SHA-256 of the arrays' bytes, in order: tells data or weights apart."""
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
 
 
 def write_json(path, obj):

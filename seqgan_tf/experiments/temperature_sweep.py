@@ -9,7 +9,6 @@ control's G on MLE's temperature curve?); `text_models` the two of an own-data r
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -21,7 +20,7 @@ from tqdm.auto import tqdm
 from .. import config as config_lib
 from ..metrics.nll import nll_oracle, nll_test, sample_many, sequence_nll
 from ..models import make_generator
-from ..results import read_json, write_json
+from ..results import fingerprint, read_json, write_json
 from ..train.run import BEST_WEIGHTS, eval_seed
 
 # Fine near 1, where a practitioner would tune; 2 is already close to greedy decoding on the oracle task.
@@ -78,19 +77,11 @@ class Points:
             self.path.unlink(missing_ok=True)
 
 
-def weights_digest(model) -> str:
-    """SHA-256 of a model's weights: a retrained model is another model to the record of points."""
-    h = hashlib.sha256()
-    for w in model.weights:
-        h.update(np.ascontiguousarray(w.numpy()).tobytes())
-    return h.hexdigest()[:16]
-
-
 def sweep(gen, score, alphas, desc="", progress=True, points=None, key="") -> list:
     """[{"alpha": α, **score(gen, 1 / α)} for each α]; with `points` (Points), each point is looked up there first
     under `key` (what else decides the score: seed, sampling seed, sample count, scores taken), G's weights and α."""
     points = points or Points()
-    key = json.dumps([key, weights_digest(gen)])
+    key = json.dumps([key, fingerprint(*(w.numpy() for w in gen.weights))])   # a retrained G: other points
     with tqdm(alphas, desc=desc, leave=False, disable=not progress) as bar:     # closed on an error too
         return [points.get(f"{key} α {a!r}", lambda: {"alpha": a, **score(gen, 1.0 / a)}) for a in bar]
 
@@ -265,8 +256,7 @@ def corpus_sweep(run_dirs, data, metrics, cfgs, alphas=ALPHAS, dataset="text", q
     data's point is theirs for as many real sequences (LMScorer.real). `points` (Points) keeps each scored point
     (and the real data's), to resume an interrupted sweep."""
     points = points or Points()
-    corpus_key = [dataset, *(hashlib.sha256(np.ascontiguousarray(data.encoded(part)).tobytes()).hexdigest()[:16]
-                             for part in ("train", "test")), lm is not None]
+    corpus_key = [dataset, fingerprint(data.encoded("train")), fingerprint(data.encoded("test")), lm is not None]
     runs, real = [], []
     counts = [cfg.bleu_samples or len(data.test) for cfg in cfgs]
     for cfg, n in zip(cfgs, counts) if lm else ():

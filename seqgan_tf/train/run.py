@@ -13,7 +13,6 @@ that dies still leaves its curve; metrics.json, curve.csv and logs.csv are writt
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from tqdm.auto import tqdm
 
 from .. import config as config_lib, methods
 from ..errors import ConfigMismatch, Interrupted
-from ..results import atomic_write, read_json, write_csv, write_json
+from ..results import atomic_write, fingerprint, read_json, write_csv, write_json
 from .loop import check_finite, deferred_interrupt, lock
 from .projection import describe, machine, measure_rates, project
 from .seqgan import algorithm1
@@ -172,7 +171,7 @@ def _restore(checkpoints, state, cfg, method, log):
 def _check_same_data(real, hist, out):
     """Refuse to resume on other real data than the run (or the pretraining it starts from) trained on: a changed
     corpus file, or a synthetic corpus drawn differently. Records the data's fingerprint on a first start."""
-    digest = hashlib.sha256(np.ascontiguousarray(real.numpy()).tobytes()).hexdigest()[:16]
+    digest = fingerprint(real.numpy())
     if hist.setdefault("real_sha256", digest) != digest:
         raise ConfigMismatch(f"{out} holds a checkpoint trained on other real data (fingerprint {hist['real_sha256']}, "
                              f"now {digest}): the corpus changed; use a new --out")
