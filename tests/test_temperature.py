@@ -163,6 +163,20 @@ def test_crossing_interpolates_and_dominance_needs_both_axes():
     assert report.crossing(run, {"nll_oracle": 5.0, "nll_test": 9.0}, "nll_oracle", "nll_test")["alpha"] is None
 
 
+def test_a_sweep_without_seqgan_is_written_and_says_there_is_nothing_to_cross(tmp_path):
+    """Crossings are taken at SeqGAN's quality: a sweep of other models only (a seed's MLE and one control) still
+    writes its points and figure, and its crossing table says why it is empty."""
+    points = [{"alpha": a, "nll_oracle": 9.0 / a, "nll_test": 8.0 + a} for a in (0.5, 1.0, 2.0)]
+    result = {"dataset": "oracle", "alphas": [0.5, 1.0, 2.0], "quality": "nll_oracle", "diversity": "nll_test",
+              "runs": [{"seed": 0, "model": m, "label": m, "epoch": 5, "points": points}
+                       for m in ("mle", "random_reward")], "real": []}
+    report.write(tmp_path, result)
+    assert report.crossings(result) == []
+    assert "No crossings: no model shares a seed with a SeqGAN run" in (tmp_path / "crossing.md").read_text()
+    assert len((tmp_path / "temperature.csv").read_text().splitlines()) == 1 + 2 * 3
+    assert (tmp_path / "temperature.png").stat().st_size > 0
+
+
 @pytest.mark.parametrize("alphas", ["0,1", "-1", "x", "nan"])
 def test_bad_alphas_are_one_line(capsys, alphas, tmp_path):
     fails(capsys, "reproduce/temperature.py", "--runs", tmp_path, "--alphas", alphas, message="inverse temperature"

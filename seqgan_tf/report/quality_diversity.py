@@ -60,6 +60,8 @@ def crossings(sweep, diversity=None):
     for model in dict.fromkeys(r["model"] for r in sweep["runs"] if r["model"] != REFERENCE):
         per_seed = [(s, crossing(runs[s, model], _at_one(runs[s, REFERENCE]), quality, diversity))
                     for s in seeds if (s, model) in runs]
+        if not per_seed:                             # no SeqGAN run on this model's seeds: no crossing to take
+            continue
         found = [(s, c) for s, c in per_seed if c["alpha"] is not None]
         ref_div = [_at_one(runs[s, REFERENCE])[diversity] for s, _ in found]
         at_cross = [c["diversity"] for _, c in found]
@@ -81,8 +83,11 @@ def _fmt(x, sd=None, digits=3):
     return text if text == "—" else text + pm(sd, digits)
 
 
-def markdown(sweep, rows) -> str:
-    q, d = NAMES[sweep["quality"]], NAMES[rows[0]["diversity"]] if rows else ""
+def markdown(sweep, rows, diversity=None) -> str:
+    q, d = NAMES[sweep["quality"]], NAMES[rows[0]["diversity"] if rows else diversity or sweep["diversity"]]
+    if not rows:
+        return (f"### Temperature sweep ({sweep['dataset']}): {d} at equal {q}\n\nNo crossings: no model shares a "
+                f"seed with a SeqGAN run, whose {q} at α = 1 each crossing is taken at.\n")
     lines = [f"### Temperature sweep ({sweep['dataset']}): {d} at equal {q}", "",
              f"| model | α where its {q} = SeqGAN's at α = 1 | its {d} there | SeqGAN's {d} (α = 1) | difference "
              f"| p, paired over seeds | seeds where some α is at least as good on both axes |",
@@ -94,11 +99,12 @@ def markdown(sweep, rows) -> str:
                      f"{_fmt(r['p_paired'], digits=2 if (r['p_paired'] or 0) >= 0.01 else 5)} | "
                      f"{r['dominates']} of {len(r['seeds'])} |")
     better = "lower" if SENSE[sweep["quality"]] < 0 else "higher"
-    lines += ["", f"Mean ± std over seeds {', '.join(map(str, rows[0]['seeds'])) if rows else ''}; each seed's "
+    lower = SENSE[rows[0]["diversity"]] < 0
+    lines += ["", f"Mean ± std over seeds {', '.join(map(str, rows[0]['seeds']))}; each seed's "
               f"crossing by linear interpolation between the grid's α ({', '.join(map(str, sweep['alphas']))}), "
               f"logits × α. {q}: {better} is better; difference = model − SeqGAN in {d} "
-              f"({'lower' if SENSE[rows[0]['diversity']] < 0 else 'higher'} is better) at equal {q}, so a "
-              f"{'negative' if SENSE[rows[0]['diversity']] < 0 else 'positive'} difference favours the model." if rows else ""]
+              f"({'lower' if lower else 'higher'} is better) at equal {q}, so a "
+              f"{'negative' if lower else 'positive'} difference favours the model."]
     return "\n".join(lines) + "\n"
 
 
@@ -170,7 +176,7 @@ def write(out, sweep=None):
     write_csv(out / "crossing.csv", rows)
     text = markdown(sweep, rows)
     for extra in sweep.get("extra_diversity", []):
-        text += "\n" + markdown(sweep, crossings(sweep, extra))
+        text += "\n" + markdown(sweep, crossings(sweep, extra), extra)
         figure(sweep, out / f"temperature_{extra}.png", extra)
     real = [r for r in sweep.get("real", []) if "reverse_lm_score" in r]
     if real:
